@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: Apache-2.0
+//! THE configuration schema. The same JSON is given to Envoy
+//! (`configuration.value`), Istio (`pluginConfig`), Kong (filter `config`),
+//! the WIT `engine` constructor and `shroud --config`.
+//!
+//! Parsing is strict (`deny_unknown_fields`) and every error names the JSON
+//! path at fault. `{}` is a complete, safe configuration: see the `Default`
+//! impls for the documented defaults.
+
+use crate::error::ConfigError;
+use crate::finding::Category;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Name of the profile used when no rule matches; always present.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Which detectors run, and their options.
+    pub detectors: DetectorsConfig,
+    /// Named policies. `default` exists even when not listed.
+    pub profiles: BTreeMap<String, Profile>,
+    /// Rules that pick a profile for a request; the first match wins,
+    /// otherwise `default` applies.
+    pub profile_rules: Vec<ProfileRule>,
+    /// JSON object keys whose values are never inspected nor changed.
+    pub never_touch: Vec<String>,
+    /// How masked values are written.
+    pub placeholders: PlaceholderConfig,
+    /// Bounds on the work and memory spent per request.
+    pub limits: Limits,
+    /// What to do with request bodies that are not JSON.
+    pub non_json: NonJsonAction,
+    /// What to do when Shroud itself fails (a bug, a host error, a model error).
+    pub fail_mode: FailMode,
+    /// Extra path prefixes mapped to payload surfaces, checked before the
+    /// built-in paths (`/v1/chat/completions`, `/v1/responses`, `/v1/messages`).
+    pub routes: Vec<RouteConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            detectors: DetectorsConfig::default(),
+            profiles: BTreeMap::new(),
+            profile_rules: Vec::new(),
+            never_touch: [
+                "id",
+                "model",
+                "role",
+                "type",
+                "object",
+                "tool_call_id",
+                "call_id",
+                "tool_use_id",
+                "jsonrpc",
+                "method",
+                "created",
+                "index",
+                "finish_reason",
+                "stop_reason",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            placeholders: PlaceholderConfig::default(),
+            limits: Limits::default(),
+            non_json: NonJsonAction::Reject,
+            fail_mode: FailMode::Closed,
+            routes: Vec::new(),
+        }
+    }
+}
+
+/// Detector switches and options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectorsConfig {
+    /// Detector type ids to switch off, e.g. `["ipv4", "mac_address"]`.
+    pub disabled: Vec<String>,
+    /// Also report private, loopback and link-local IP addresses.
+    pub report_private_ips: bool,
+    /// Minimum Shannon entropy (bits per character) a value needs before a
+    /// generic `password=`/`token:`/`Bearer` assignment counts as a secret.
+    pub min_secret_entropy: f64,
+    /// Organisation markers.
+    pub corporate: CorporateConfig,
+    /// Entity types defined by the operator.
+    pub custom: Vec<CustomEntity>,
+}
+
+impl Default for DetectorsConfig {
+    fn default() -> Self {
+        DetectorsConfig {
+            disabled: Vec::new(),
+            report_private_ips: false,
+            min_secret_entropy: 3.0,
+            corporate: CorporateConfig::default(),
+            custom: Vec::new(),
+        }
+    }
+}
+
+/// Corporate markers: all empty by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorporateConfig {
+    /// Internal host names as globs: `*.internal.corp`, `git.example.com`.
+    pub internal_domains: Vec<String>,
+    /// Regexes for project or ticket codes, e.g. `PRJ-[0-9]{4}`.
+    pub project_codes: Vec<String>,
+    /// Code names and other words, matched case-insensitively on word boundaries.
+    pub keywords: Vec<String>,
+}
+
+/// An operator-defined entity type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomEntity {
+    /// Stable snake_case id reported as the finding's `type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Regex for the value itself.
+    pub pattern: String,
+    /// Checksum the matched digits must pass.
+    #[serde(default)]
+    pub validator: Validator,
+    /// When non-empty, one of these words (case-insensitive) must occur within
+    /// `context_window` characters before or after the value.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Characters around the value searched for context words.
+    #[serde(default = "default_context_window")]
+    pub context_window: usize,
+    /// Category the finding is reported under.
+    #[serde(default = "default_custom_category")]
+    pub category: Category,
+    /// Confidence reported for a match.
+    #[serde(default = "default_custom_score")]
+    pub score: f64,
+}
+
+fn default_context_window() -> usize {
+    48
+}
+fn default_custom_category() -> Category {
+    Category::Custom
+}
+fn default_custom_score() -> f64 {
+    0.8
+}
+
+/// Checksums a custom entity can require.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validator {
+    /// No checksum.
+    #[default]
+    None,
+    /// Luhn mod-10 over the digits (payment cards, IMEI).
+    Luhn,
+    /// ISO 7064 mod-97 (IBAN).
+    Mod97,
+}
+
+/// What a profile does with a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave the value as it is.
+    Allow,
+    /// Replace with a reversible placeholder, restored in the response.
+    Mask,
+    /// Replace irreversibly with `[REDACTED:<type>]`.
+    Redact,
+    /// Refuse the whole request.
+    Block,
+}
+
+impl Action {
+    /// The snake_case name used in config, headers and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Mask => "mask",
+            Action::Redact => "redact",
+            Action::Block => "block",
+        }
+    }
+}
+
+/// Whether a profile changes traffic or only reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Apply actions.
+    #[default]
+    Enforce,
+    /// Compute and report everything, change nothing.
+    DryRun,
+}
+
+/// A named policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Profile {
+    /// Enforce or only report.
+    pub mode: Mode,
+    /// Action per category (`secret`, `pii`, …) or per detector type
+    /// (`email`, …); a type entry beats its category's. Categories not listed
+    /// keep the defaults: secret → block, pii → mask, corporate → mask,
+    /// injection → block, custom → mask.
+    pub actions: BTreeMap<String, Action>,
+    /// Redact sensitive values that appear in responses but were not masked
+    /// from this request (the model leaking data).
+    pub sanitize_responses: bool,
+    /// Restore placeholders inside tool-call arguments of responses too.
+    /// Off by default: the tool then receives placeholders, not values.
+    pub rehydrate_tool_arguments: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            mode: Mode::Enforce,
+            actions: BTreeMap::new(),
+            sanitize_responses: true,
+            rehydrate_tool_arguments: false,
+        }
+    }
+}
+
+impl Profile {
+    /// The action for a finding of `kind` in `category`.
+    pub fn action_for(&self, category: Category, kind: &str) -> Action {
+        if let Some(action) = self.actions.get(kind) {
+            return *action;
+        }
+        if let Some(action) = self.actions.get(category.as_str()) {
+            return *action;
+        }
+        default_action(category)
+    }
+}
+
+/// The built-in action of a category.
+pub fn default_action(category: Category) -> Action {
+    match category {
+        Category::Secret | Category::Injection => Action::Block,
+        Category::Pii | Category::Corporate | Category::Custom => Action::Mask,
+    }
+}
+
+/// Picks a profile when every condition given matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRule {
+    /// Profile to apply.
+    pub profile: String,
+    /// Conditions, all of which must hold.
+    #[serde(rename = "match")]
+    pub when: RuleMatch,
+}
+
+/// Request properties a rule can test. At least one must be set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuleMatch {
+    /// Request path starts with this.
+    pub path_prefix: Option<String>,
+    /// Host/authority equals this glob (`*.example.com`).
+    pub authority: Option<String>,
+    /// A request header has this value.
+    pub header: Option<HeaderMatch>,
+    /// Lower-case hex SHA-256 of the caller's API key (`authorization:
+    /// Bearer …` or `x-api-key`). The key itself never appears in config.
+    pub api_key_sha256: Vec<String>,
+    /// Envoy route name (`xds.route_name`).
+    pub route_name: Option<String>,
+}
+
+/// A header name and the exact value it must have.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderMatch {
+    /// Header name, case-insensitive.
+    pub name: String,
+    /// Exact value.
+    pub value: String,
+}
+
+/// How placeholders look.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlaceholderConfig {
+    /// When set, placeholders are keyed HMAC-SHA256 tokens of the value, so
+    /// the same value maps to the same token across requests and replicas.
+    /// At least 16 characters.
+    pub deterministic_key: Option<String>,
+}
+
+/// Per-request bounds; exceeding one has a defined, fail-closed outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body inspected; larger ones are refused with 413.
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted.
+    pub max_json_depth: usize,
+    /// Most findings handled in one request before it is refused.
+    pub max_findings: usize,
+    /// Most distinct masked values in one request.
+    pub max_vault_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_json_depth: 64,
+            max_findings: 4096,
+            max_vault_entries: 4096,
+        }
+    }
+}
+
+/// Decision for request bodies that are not JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonJsonAction {
+    /// Refuse with 415.
+    #[default]
+    Reject,
+    /// Scan as plain text and apply the profile.
+    ScanText,
+    /// Forward unchanged.
+    Pass,
+}
+
+/// Behaviour when Shroud cannot do its job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailMode {
+    /// Refuse the request (the safe default).
+    #[default]
+    Closed,
+    /// Forward unchanged and count the failure.
+    Open,
+}
+
+/// Maps a path prefix to a payload surface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Path prefix, e.g. `/mcp`.
+    pub path_prefix: String,
+    /// Payload surface to apply.
+    pub surface: SurfaceKind,
+}
+
+/// The API shapes Shroud understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurfaceKind {
+    /// OpenAI `/v1/chat/completions`.
+    OpenaiChat,
+    /// OpenAI `/v1/responses`.
+    OpenaiResponses,
+    /// Anthropic `/v1/messages`.
+    AnthropicMessages,
+    /// MCP JSON-RPC 2.0.
+    Mcp,
+    /// Any JSON: every string leaf.
+    Generic,
+}
+
+impl Config {
+    /// Parses and validates a configuration. Empty input (or only
+    /// whitespace) means `{}`.
+    pub fn from_json(bytes: &[u8]) -> Result<Config, ConfigError> {
+        let trimmed = trim_ascii(bytes);
+        let config: Config = if trimmed.is_empty() {
+            Config::default()
+        } else {
+            let mut de = serde_json::Deserializer::from_slice(trimmed);
+            let parsed = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+                let path = err.path().to_string();
+                ConfigError::new(display_path(&path), err.inner().to_string())
+            })?;
+            de.end()
+                .map_err(|err| ConfigError::new(".", err.to_string()))?;
+            parsed
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The profile called `name`; `default` always resolves.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        match self.profiles.get(name) {
+            Some(p) => Some(p),
+            None if name == DEFAULT_PROFILE => Some(&DEFAULT_PROFILE_VALUE),
+            None => None,
+        }
+    }
+
+    /// Checks references between fields and value ranges. Regexes are
+    /// checked when the detectors are built.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let known_types = crate::detect::catalog::known_type_ids(&self.detectors);
+        for (i, kind) in self.detectors.disabled.iter().enumerate() {
+            if !known_types.iter().any(|k| k == kind) {
+                return Err(ConfigError::new(
+                    format!("detectors.disabled[{i}]"),
+                    format!("unknown detector type {kind:?}"),
+                ));
+            }
+        }
+        if !(0.0..=8.0).contains(&self.detectors.min_secret_entropy) {
+            return Err(ConfigError::new(
+                "detectors.min_secret_entropy",
+                "must be between 0 and 8 bits per character",
+            ));
+        }
+        for (i, custom) in self.detectors.custom.iter().enumerate() {
+            let path = format!("detectors.custom[{i}]");
+            if !is_snake_case(&custom.kind) {
+                return Err(ConfigError::new(
+                    format!("{path}.type"),
+                    format!("{:?} must be snake_case (a-z, 0-9, _)", custom.kind),
+                ));
+            }
+            if crate::detect::catalog::is_builtin(&custom.kind)
+                || self.detectors.custom[..i]
+                    .iter()
+                    .any(|c| c.kind == custom.kind)
+            {
+                return Err(ConfigError::new(
+                    format!("{path}.type"),
+                    format!("type {:?} is already defined", custom.kind),
+                ));
+            }
+            if !(0.0..=1.0).contains(&custom.score) {
+                return Err(ConfigError::new(
+                    format!("{path}.score"),
+                    "must be between 0 and 1",
+                ));
+            }
+        }
+        for (name, profile) in &self.profiles {
+            if name.is_empty() {
+                return Err(ConfigError::new(
+                    "profiles",
+                    "profile names must not be empty",
+                ));
+            }
+            for key in profile.actions.keys() {
+                if Category::from_name(key).is_none() && !known_types.iter().any(|k| k == key) {
+                    return Err(ConfigError::new(
+                        format!("profiles.{name}.actions.{key}"),
+                        format!("{key:?} is neither a category nor a detector type"),
+                    ));
+                }
+            }
+        }
+        for (i, rule) in self.profile_rules.iter().enumerate() {
+            if self.profile(&rule.profile).is_none() {
+                return Err(ConfigError::new(
+                    format!("profile_rules[{i}].profile"),
+                    format!("no profile named {:?}", rule.profile),
+                ));
+            }
+            let m = &rule.when;
+            if m.path_prefix.is_none()
+                && m.authority.is_none()
+                && m.header.is_none()
+                && m.api_key_sha256.is_empty()
+                && m.route_name.is_none()
+            {
+                return Err(ConfigError::new(
+                    format!("profile_rules[{i}].match"),
+                    "set at least one condition",
+                ));
+            }
+            for (j, hash) in m.api_key_sha256.iter().enumerate() {
+                if hash.len() != 64
+                    || !hash
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    return Err(ConfigError::new(
+                        format!("profile_rules[{i}].match.api_key_sha256[{j}]"),
+                        "must be 64 lower-case hex digits (sha256 of the key)",
+                    ));
+                }
+            }
+        }
+        if let Some(key) = &self.placeholders.deterministic_key {
+            if key.chars().count() < 16 {
+                return Err(ConfigError::new(
+                    "placeholders.deterministic_key",
+                    "must be at least 16 characters",
+                ));
+            }
+        }
+        let limits = &self.limits;
+        for (field, value) in [
+            ("max_body_bytes", limits.max_body_bytes),
+            ("max_json_depth", limits.max_json_depth),
+            ("max_findings", limits.max_findings),
+            ("max_vault_entries", limits.max_vault_entries),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(
+                    format!("limits.{field}"),
+                    "must be greater than 0",
+                ));
+            }
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            if !route.path_prefix.starts_with('/') {
+                return Err(ConfigError::new(
+                    format!("routes[{i}].path_prefix"),
+                    "must start with '/'",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+static DEFAULT_PROFILE_VALUE: once_cell::sync::Lazy<Profile> =
+    once_cell::sync::Lazy::new(Profile::default);
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    bytes.trim_ascii()
+}
+
+/// serde_path_to_error prints `.` for the root; keep that, strip nothing else.
+fn display_path(path: &str) -> String {
+    if path.is_empty() {
+        ".".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+fn is_snake_case(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_defaults() {
+        assert_eq!(Config::from_json(b"").unwrap(), Config::default());
+        assert_eq!(Config::from_json(b" {} ").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_action_names_the_path() {
+        let err = Config::from_json(br#"{"profiles":{"strict":{"actions":{"email":"mask2"}}}}"#)
+            .unwrap_err();
+        assert_eq!(err.path, "profiles.strict.actions.email");
+        assert!(err.message.contains("mask2"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let err = Config::from_json(br#"{"limits":{"max_body":1}}"#).unwrap_err();
+        assert_eq!(err.path, "limits.max_body");
+        assert!(err.message.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn unknown_action_key_is_rejected() {
+        let err =
+            Config::from_json(br#"{"profiles":{"p":{"actions":{"emali":"mask"}}}}"#).unwrap_err();
+        assert_eq!(err.path, "profiles.p.actions.emali");
+    }
+
+    #[test]
+    fn rule_must_reference_a_profile() {
+        let err = Config::from_json(
+            br#"{"profile_rules":[{"profile":"nope","match":{"path_prefix":"/x"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.path, "profile_rules[0].profile");
+        let ok = Config::from_json(
+            br#"{"profile_rules":[{"profile":"default","match":{"path_prefix":"/x"}}]}"#,
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn type_action_beats_category_action() {
+        let cfg = Config::from_json(
+            br#"{"profiles":{"p":{"actions":{"pii":"redact","email":"allow"}}}}"#,
+        )
+        .unwrap();
+        let p = cfg.profile("p").unwrap();
+        assert_eq!(p.action_for(Category::Pii, "email"), Action::Allow);
+        assert_eq!(p.action_for(Category::Pii, "phone_number"), Action::Redact);
+        assert_eq!(
+            p.action_for(Category::Secret, "github_token"),
+            Action::Block
+        );
+    }
+
+    #[test]
+    fn trailing_garbage_is_rejected() {
+        assert!(Config::from_json(b"{} x").is_err());
+        assert!(Config::from_json(b"[").is_err());
+    }
+}

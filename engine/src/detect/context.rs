@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Context words: some values (passport numbers, operator ids) only count
+//! when a telling word stands near them.
+
+/// True when one of `words` (already lower-case) occurs, case-insensitively,
+/// within `window` characters before `start` or after `end` (byte offsets).
+pub(crate) fn has_context(
+    text: &str,
+    start: usize,
+    end: usize,
+    window: usize,
+    words: &[String],
+) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let before = text.get(..start).unwrap_or("");
+    let after = text.get(end..).unwrap_or("");
+    let before_from = before
+        .char_indices()
+        .rev()
+        .nth(window.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    let after_to = after
+        .char_indices()
+        .nth(window)
+        .map_or(after.len(), |(i, _)| i);
+    let near = [
+        before.get(before_from..).unwrap_or(""),
+        after.get(..after_to).unwrap_or(""),
+    ];
+    near.iter().any(|part| {
+        let lower = part.to_lowercase();
+        words.iter().any(|w| contains_word(&lower, w))
+    })
+}
+
+/// `haystack` contains `word` not glued to other letters or digits.
+fn contains_word(haystack: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    haystack.match_indices(word).any(|(i, _)| {
+        let before_ok = haystack[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = haystack[i + word.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        before_ok && after_ok
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_words_in_window_only() {
+        let text = "my passport number is 123456789 ok";
+        let start = text.find("123").unwrap();
+        let end = start + 9;
+        assert!(has_context(text, start, end, 20, &words(&["passport"])));
+        assert!(!has_context(text, start, end, 5, &words(&["passport"])));
+        assert!(!has_context(text, start, end, 40, &words(&["visa"])));
+    }
+
+    #[test]
+    fn needs_word_boundaries_and_ignores_case() {
+        let text = "PASSPORTS 123";
+        assert!(!has_context(text, 10, 13, 20, &words(&["passport"])));
+        let ru = "Паспорт: 4510 123456";
+        let start = ru.find("4510").unwrap();
+        assert!(has_context(ru, start, ru.len(), 20, &words(&["паспорт"])));
+    }
+}

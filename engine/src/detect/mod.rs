@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The deterministic detection tier: finds sensitive values in text.
+//!
+//! `Scanner::scan` normalizes the text (zero-width characters, compatibility
+//! forms, homoglyphs, `\uXXXX` escapes), runs every enabled detector over the
+//! normalized text, maps each hit back to the ORIGINAL text, and resolves
+//! overlaps (see [`overlap`]).
+
+pub mod catalog;
+pub(crate) mod context;
+pub(crate) mod corporate;
+pub(crate) mod custom;
+pub(crate) mod entropy;
+pub(crate) mod normalize;
+pub(crate) mod overlap;
+pub(crate) mod pattern;
+pub(crate) mod pii;
+pub(crate) mod secrets;
+pub(crate) mod validate;
+
+use crate::config::DetectorsConfig;
+use crate::error::ConfigError;
+use crate::finding::{Category, Finding};
+use std::borrow::Cow;
+
+/// A hit before overlap resolution, in byte offsets of the scanned text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    pub category: Category,
+    pub kind: Cow<'static, str>,
+    pub score: f64,
+    /// Tie-breaker between overlapping hits; see [`priority`].
+    pub priority: u8,
+}
+
+/// Overlap priorities: a more specific detector beats a generic one.
+pub(crate) mod priority {
+    /// Provider-specific secrets with a fixed, documented prefix.
+    pub const PROVIDER_SECRET: u8 = 90;
+    /// Structured secrets: PEM keys, JWTs, credentials in URLs.
+    pub const STRUCTURED_SECRET: u8 = 80;
+    /// PII that passed a checksum (cards, IBAN, SSN, INN, SNILS).
+    pub const VALIDATED_PII: u8 = 70;
+    /// Operator-defined entities.
+    pub const CUSTOM: u8 = 60;
+    /// Generic secrets (`password=…`, `Bearer …`) and unvalidated PII.
+    pub const GENERIC: u8 = 50;
+    /// Corporate markers.
+    pub const CORPORATE: u8 = 40;
+}
+
+/// One detector: appends its hits in `text` to `out`.
+pub(crate) trait Detector: Send + Sync {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>);
+}
+
+/// All enabled detectors of one configuration, compiled once.
+pub struct Scanner {
+    detectors: Vec<Box<dyn Detector>>,
+    disabled: Vec<String>,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("detectors", &self.detectors.len())
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+impl Scanner {
+    /// Compiles every enabled detector. Fails with the JSON path of a bad
+    /// pattern or glob.
+    pub fn new(cfg: &DetectorsConfig) -> Result<Scanner, ConfigError> {
+        let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
+        detectors.extend(secrets::build(cfg)?);
+        detectors.extend(pii::build(cfg)?);
+        detectors.extend(corporate::build(cfg)?);
+        detectors.extend(custom::build(cfg)?);
+        Ok(Scanner {
+            detectors,
+            disabled: cfg.disabled.clone(),
+        })
+    }
+
+    /// Every finding in `text`, in order of position, without overlaps.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let normalized = normalize::Normalized::new(text);
+        let scanned = normalized.text();
+        let mut candidates = Vec::new();
+        for detector in &self.detectors {
+            detector.detect(scanned, &mut candidates);
+        }
+        candidates.retain(|c| {
+            c.start < c.end && !self.disabled.iter().any(|d| d.as_str() == c.kind.as_ref())
+        });
+        for c in &mut candidates {
+            let (start, end) = normalized.original_range(c.start, c.end);
+            c.start = start;
+            c.end = end;
+        }
+        let resolved = overlap::resolve(candidates);
+        to_findings(text, resolved)
+    }
+}
+
+/// Converts byte spans of `text` to findings with char offsets.
+fn to_findings(text: &str, resolved: Vec<Candidate>) -> Vec<Finding> {
+    // `resolved` is sorted by start and non-overlapping, so one forward walk
+    // over the text converts every offset.
+    let mut cursor = CharCursor {
+        text,
+        byte: 0,
+        chars: 0,
+    };
+    resolved
+        .into_iter()
+        .map(|c| {
+            let start = cursor.advance_to(c.start);
+            let end = cursor.advance_to(c.end);
+            Finding {
+                category: c.category,
+                kind: c.kind,
+                start,
+                end,
+                score: c.score,
+                byte_start: c.start,
+                byte_end: c.end,
+            }
+        })
+        .collect()
+}
+
+/// Counts chars up to increasing byte offsets in one pass.
+struct CharCursor<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl CharCursor<'_> {
+    fn advance_to(&mut self, byte: usize) -> usize {
+        if byte > self.byte {
+            let upto = byte.min(self.text.len());
+            if let Some(slice) = self.text.get(self.byte..upto) {
+                self.chars += slice.chars().count();
+                self.byte = upto;
+            }
+        }
+        self.chars
+    }
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Shroud's engine: finds secrets, personal data and corporate markers in
+//! LLM and MCP traffic and decides what to do with them.
+//!
+//! Pure: bytes in, data out. It knows nothing of proxy-wasm or WIT; the
+//! filter, the component and the CLI are thin adapters over it.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod detect;
+pub mod error;
+pub mod finding;
+
+pub use config::Config;
+pub use detect::Scanner;
+pub use error::ConfigError;
+pub use finding::{Category, Finding};
+
+/// A configured engine: the validated config and its compiled detectors.
+#[derive(Debug)]
+pub struct Engine {
+    config: Config,
+    scanner: Scanner,
+}
+
+impl Engine {
+    /// Parses, validates and compiles a JSON configuration (`{}` or empty
+    /// means the documented defaults).
+    pub fn new(config_json: &[u8]) -> Result<Engine, ConfigError> {
+        Engine::from_config(Config::from_json(config_json)?)
+    }
+
+    /// Compiles an already parsed configuration.
+    pub fn from_config(config: Config) -> Result<Engine, ConfigError> {
+        config.validate()?;
+        let scanner = Scanner::new(&config.detectors)?;
+        Ok(Engine { config, scanner })
+    }
+
+    /// The configuration this engine runs.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every finding in `text`, sorted by position, without overlaps.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        self.scanner.scan(text)
+    }
+}
