@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! `shroud`: the project's CLI.
 
+mod detectors;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -29,12 +30,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = scan::EngineKind::Native)]
         engine: scan::EngineKind,
     },
+    /// List the built-in detector types.
+    Detectors {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = detectors::Format::Markdown)]
+        format: detectors::Format,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan { config, engine } => scan::run(config.as_deref(), engine),
+        Command::Detectors { format } => {
+            print!("{}", detectors::render(format));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
