@@ -11,6 +11,8 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod finding;
+mod hash;
+pub mod policy;
 
 pub use config::Config;
 pub use detect::Scanner;
