@@ -1,15 +1,554 @@
 // SPDX-License-Identifier: Apache-2.0
-//! TODO(issue 2): corporate detectors.
+//! Corporate markers from config: internal host names, project codes and
+//! code words. Nothing is built (nor run) for a list left empty.
+//!
+//! Host globs: `git.example.com` matches that host only; `*.internal.corp`
+//! matches any host below `internal.corp`, at any depth, and
+//! `internal.corp` itself (the bare suffix names the same organisation).
+//! A host is matched whole, so `internal.corp.evil.com` and `xinternal.corp`
+//! do not match. Hosts are found as dotted names anywhere: plain text, URLs,
+//! e-mail addresses.
+//!
+//! Keywords are matched in one Aho-Corasick pass, whole words only, on a
+//! per-char *skeleton* (see [`skeleton`]): any case in any script
+//! (`Проект`, `ПРОЕКТ`, `проект`), and look-alikes mixed in (`Bluеbird` with
+//! a Cyrillic `е`, `прoект` with a Latin `o`) still match. Case mappings that
+//! expand (`ß` ↔ `SS`) are not folded. ASCII text is searched in place; other
+//! text costs one skeleton copy per scan.
 
-use super::Detector;
 use super::catalog::TypeInfo;
+use super::normalize::{Normalized, fold_homoglyph};
+use super::{Candidate, Detector, pattern, priority};
 use crate::config::DetectorsConfig;
 use crate::error::ConfigError;
+use crate::finding::Category;
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+const INTERNAL_DOMAIN: &str = "internal_domain";
+const PROJECT_CODE: &str = "project_code";
+const KEYWORD: &str = "keyword";
+
+const DOMAIN_SCORE: f64 = 0.9;
+const PROJECT_CODE_SCORE: f64 = 0.8;
+const KEYWORD_SCORE: f64 = 0.8;
+
+/// Longest host name DNS allows.
+const MAX_HOST_LEN: usize = 253;
+/// Longest label DNS allows.
+const MAX_LABEL_LEN: usize = 63;
 
 pub(crate) fn types() -> Vec<TypeInfo> {
-    Vec::new()
+    vec![
+        TypeInfo {
+            id: INTERNAL_DOMAIN,
+            category: Category::Corporate,
+            validator: "glob",
+            example: "git.internal.corp",
+        },
+        TypeInfo {
+            id: PROJECT_CODE,
+            category: Category::Corporate,
+            validator: "pattern",
+            example: "PRJ-2041",
+        },
+        TypeInfo {
+            id: KEYWORD,
+            category: Category::Corporate,
+            validator: "word",
+            example: "Bluebird",
+        },
+    ]
 }
 
-pub(crate) fn build(_cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
-    Ok(Vec::new())
+pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+    let corp = &cfg.corporate;
+    let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
+    if !corp.internal_domains.is_empty() {
+        detectors.push(Box::new(InternalDomains::new(&corp.internal_domains)?));
+    }
+    if !corp.project_codes.is_empty() {
+        detectors.push(Box::new(ProjectCodes::new(&corp.project_codes)?));
+    }
+    if !corp.keywords.is_empty() {
+        detectors.push(Box::new(Keywords::new(&corp.keywords)?));
+    }
+    Ok(detectors)
+}
+
+/// Internal host names, matched whole against exact names and `*.` suffixes.
+struct InternalDomains {
+    /// Finds dotted names; each is then checked against the sets.
+    host: Regex,
+    exact: HashSet<String>,
+    /// `internal.corp` for the glob `*.internal.corp`.
+    suffixes: HashSet<String>,
+}
+
+impl InternalDomains {
+    fn new(globs: &[String]) -> Result<Self, ConfigError> {
+        let mut exact = HashSet::new();
+        let mut suffixes = HashSet::new();
+        for (i, glob) in globs.iter().enumerate() {
+            let path = format!("detectors.corporate.internal_domains[{i}]");
+            let glob = glob.to_ascii_lowercase();
+            match glob.strip_prefix("*.") {
+                Some(suffix) => {
+                    check_host(suffix, &path)?;
+                    suffixes.insert(suffix.to_string());
+                }
+                None => {
+                    check_host(&glob, &path)?;
+                    if !glob.contains('.') {
+                        return Err(ConfigError::new(
+                            path,
+                            format!(
+                                "{glob:?} has one label and would match the plain word; \
+                                 list it under keywords, or write \"*.{glob}\" for hosts below it"
+                            ),
+                        ));
+                    }
+                    exact.insert(glob);
+                }
+            }
+        }
+        let host = pattern::compile(
+            r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+            "detectors.corporate.internal_domains",
+        )?;
+        Ok(InternalDomains {
+            host,
+            exact,
+            suffixes,
+        })
+    }
+
+    fn is_internal(&self, host: &str) -> bool {
+        self.exact.contains(host)
+            || self.suffixes.contains(host)
+            || host
+                .match_indices('.')
+                .any(|(i, _)| host.get(i + 1..).is_some_and(|s| self.suffixes.contains(s)))
+    }
+}
+
+/// Checks a host name (or the suffix of a `*.` glob): ASCII labels of
+/// `a-z`, `0-9` and inner `-`.
+fn check_host(host: &str, path: &str) -> Result<(), ConfigError> {
+    let fail = |why: &str| Err(ConfigError::new(path, format!("{host:?}: {why}")));
+    if host.contains('*') {
+        return fail("only a leading \"*.\" wildcard is allowed");
+    }
+    if host.is_empty() || host.len() > MAX_HOST_LEN {
+        return fail("a host name has 1 to 253 characters");
+    }
+    for label in host.split('.') {
+        if label.is_empty() || label.len() > MAX_LABEL_LEN {
+            return fail("every label needs 1 to 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return fail("labels hold only a-z, 0-9 and '-' (use the xn-- form of a Unicode name)");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return fail("a label cannot start or end with '-'");
+        }
+    }
+    Ok(())
+}
+
+impl Detector for InternalDomains {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        let mut lower = String::new();
+        for m in self.host.find_iter(text) {
+            // A dash run at an edge is prose (`corp--the`), not part of the name.
+            let name = m.as_str();
+            let trimmed = name.trim_start_matches('-');
+            let start = m.start() + (name.len() - trimmed.len());
+            let trimmed = trimmed.trim_end_matches('-');
+            let end = start + trimmed.len();
+            lower.clear();
+            lower.push_str(trimmed);
+            lower.make_ascii_lowercase();
+            if start < end && self.is_internal(&lower) {
+                out.push(candidate(start, end, INTERNAL_DOMAIN, DOMAIN_SCORE));
+            }
+        }
+    }
+}
+
+/// Project or ticket codes as operator regexes, on word boundaries.
+struct ProjectCodes {
+    patterns: Vec<Regex>,
+}
+
+impl ProjectCodes {
+    fn new(patterns: &[String]) -> Result<Self, ConfigError> {
+        let patterns = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| pattern::compile(p, &format!("detectors.corporate.project_codes[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ProjectCodes { patterns })
+    }
+}
+
+impl Detector for ProjectCodes {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        for regex in &self.patterns {
+            for m in regex.find_iter(text) {
+                if !m.is_empty() && !glued(text, m.start(), m.end()) {
+                    out.push(candidate(
+                        m.start(),
+                        m.end(),
+                        PROJECT_CODE,
+                        PROJECT_CODE_SCORE,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Code words, all in one automaton over the *skeleton* of the text.
+struct Keywords {
+    automaton: AhoCorasick,
+}
+
+impl Keywords {
+    fn new(keywords: &[String]) -> Result<Self, ConfigError> {
+        let mut patterns: Vec<String> = Vec::new();
+        for (i, keyword) in keywords.iter().enumerate() {
+            // Keywords are searched in normalized text, so they are
+            // normalized the same way first.
+            let normalized = Normalized::new(keyword.trim()).text().to_string();
+            if normalized.is_empty() {
+                return Err(ConfigError::new(
+                    format!("detectors.corporate.keywords[{i}]"),
+                    "a keyword must not be empty",
+                ));
+            }
+            let spelling = skeleton(&normalized);
+            if !patterns.contains(&spelling) {
+                patterns.push(spelling);
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .map_err(|err| ConfigError::new("detectors.corporate.keywords", err.to_string()))?;
+        Ok(Keywords { automaton })
+    }
+
+    fn report(&self, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+        if start < end && !glued(text, start, end) {
+            out.push(candidate(start, end, KEYWORD, KEYWORD_SCORE));
+        }
+    }
+}
+
+impl Detector for Keywords {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        if text.is_ascii() {
+            // The skeleton of ASCII is its lower case: the automaton's
+            // ASCII case-insensitivity is enough, no copy needed.
+            for m in self.automaton.find_iter(text) {
+                self.report(text, m.start(), m.end(), out);
+            }
+            return;
+        }
+        // The skeleton has one char per char of `text` (lengths may
+        // differ), so a lockstep walk maps its offsets back; matches come
+        // in increasing order, so one walk serves them all.
+        let skeleton = skeleton(text);
+        let mut pairs = skeleton
+            .char_indices()
+            .zip(text.char_indices())
+            .map(|((s, _), (t, _))| (s, t))
+            .peekable();
+        let mut to_text = |pos: usize| -> usize {
+            while let Some(&(s, t)) = pairs.peek() {
+                if s >= pos {
+                    return t;
+                }
+                pairs.next();
+            }
+            text.len()
+        };
+        for m in self.automaton.find_iter(&skeleton) {
+            let start = to_text(m.start());
+            let end = to_text(m.end());
+            self.report(text, start, end, out);
+        }
+    }
+}
+
+/// The form keywords are compared in: each char lower-cased and, when it is
+/// a look-alike in either case, replaced by its Latin twin (`Т` and `т`
+/// both become `t`), so a keyword matches in any case and any mix of
+/// scripts. Always one char per char.
+fn skeleton(s: &str) -> String {
+    s.chars().map(skeleton_char).collect()
+}
+
+fn skeleton_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let lower = single(c.to_lowercase()).unwrap_or(c);
+    let upper = single(c.to_uppercase()).unwrap_or(c);
+    fold_homoglyph(lower)
+        .or_else(|| fold_homoglyph(upper))
+        .map_or(lower, |latin| latin.to_ascii_lowercase())
+}
+
+/// The only char of a case mapping; `None` when it expands (`ß` → `SS`).
+fn single(mut chars: impl Iterator<Item = char>) -> Option<char> {
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// True when the match `start..end` is glued to a letter or digit: its first
+/// char is alphanumeric and so is the char before it, or the same at the
+/// end (the `\b` rule, for any script).
+fn glued(text: &str, start: usize, end: usize) -> bool {
+    let inside = text.get(start..end).unwrap_or("");
+    let before = text.get(..start).and_then(|s| s.chars().next_back());
+    let after = text.get(end..).and_then(|s| s.chars().next());
+    let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    (alnum(inside.chars().next()) && alnum(before))
+        || (alnum(inside.chars().next_back()) && alnum(after))
+}
+
+fn candidate(start: usize, end: usize, kind: &'static str, score: f64) -> Candidate {
+    Candidate {
+        start,
+        end,
+        category: Category::Corporate,
+        kind: Cow::Borrowed(kind),
+        score,
+        priority: priority::CORPORATE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CorporateConfig;
+
+    fn detectors(corporate: CorporateConfig) -> Vec<Box<dyn Detector>> {
+        build(&DetectorsConfig {
+            corporate,
+            ..DetectorsConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// `(kind, matched text)` of every raw hit, sorted by position.
+    fn hits(detectors: &[Box<dyn Detector>], text: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for d in detectors {
+            d.detect(text, &mut out);
+        }
+        out.sort_by_key(|c| c.start);
+        out.into_iter()
+            .map(|c| (c.kind.to_string(), text[c.start..c.end].to_string()))
+            .collect()
+    }
+
+    fn domains(globs: &[&str]) -> Vec<Box<dyn Detector>> {
+        detectors(CorporateConfig {
+            internal_domains: strings(globs),
+            ..CorporateConfig::default()
+        })
+    }
+
+    #[test]
+    fn empty_lists_build_nothing() {
+        assert!(detectors(CorporateConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn every_example_is_detected_with_a_matching_config() {
+        let d = detectors(CorporateConfig {
+            internal_domains: strings(&["*.internal.corp"]),
+            project_codes: strings(&[r"PRJ-\d{4}"]),
+            keywords: strings(&["bluebird"]),
+        });
+        for t in types() {
+            let found = hits(&d, t.example);
+            assert_eq!(
+                found,
+                [(t.id.to_string(), t.example.to_string())],
+                "{}",
+                t.id
+            );
+        }
+    }
+
+    #[test]
+    fn wildcard_domains_match_whole_hosts_at_any_depth() {
+        let d = domains(&["*.internal.corp", "git.example.com"]);
+        let table: &[(&str, &[&str])] = &[
+            ("see git.internal.corp now", &["git.internal.corp"]),
+            (
+                "https://a.b.c.internal.corp:8443/x",
+                &["a.b.c.internal.corp"],
+            ),
+            ("mail alice@hr.internal.corp.", &["hr.internal.corp"]),
+            ("GIT.Internal.CORP", &["GIT.Internal.CORP"]),
+            ("bare internal.corp too", &["internal.corp"]),
+            ("clone git.example.com/x", &["git.example.com"]),
+            ("(-git.internal.corp-)", &["git.internal.corp"]),
+            (
+                "xn--bcher-kva.internal.corp",
+                &["xn--bcher-kva.internal.corp"],
+            ),
+            // hard negatives
+            ("internal.corp.evil.com", &[]),
+            ("xinternal.corp", &[]),
+            ("internal-corp and internal corp", &[]),
+            ("a.git.example.com", &[]),
+            ("example.com", &[]),
+            ("git.example.community", &[]),
+        ];
+        for (text, want) in table {
+            let found: Vec<String> = hits(&d, text).into_iter().map(|(_, s)| s).collect();
+            assert_eq!(&found, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn one_label_wildcard_never_matches_the_plain_word() {
+        let d = domains(&["*.corp"]);
+        assert_eq!(
+            hits(&d, "x.corp"),
+            [(INTERNAL_DOMAIN.into(), "x.corp".into())]
+        );
+        assert!(hits(&d, "the corp said").is_empty());
+    }
+
+    #[test]
+    fn bad_globs_name_their_index() {
+        for bad in [
+            "*internal.corp",
+            "git.*.corp",
+            "*.",
+            "a..b",
+            "-a.corp",
+            "a_b.corp",
+            "пример.рф",
+            "intranet",
+            "has space.corp",
+        ] {
+            let err = build(&DetectorsConfig {
+                corporate: CorporateConfig {
+                    internal_domains: strings(&["ok.corp", bad]),
+                    ..CorporateConfig::default()
+                },
+                ..DetectorsConfig::default()
+            })
+            .err()
+            .unwrap_or_else(|| panic!("{bad:?} was accepted"));
+            assert_eq!(err.path, "detectors.corporate.internal_domains[1]", "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_codes_respect_word_boundaries() {
+        let d = detectors(CorporateConfig {
+            project_codes: strings(&[r"PRJ-\d{4}", r"#\d{3}"]),
+            ..CorporateConfig::default()
+        });
+        let table: &[(&str, &[&str])] = &[
+            ("see PRJ-1234.", &["PRJ-1234"]),
+            ("(PRJ-1234)", &["PRJ-1234"]),
+            ("ticket#123 done", &["#123"]),
+            ("XPRJ-1234", &[]),
+            ("PRJ-12345", &[]),
+            ("ЯPRJ-1234", &[]),
+        ];
+        for (text, want) in table {
+            let found: Vec<String> = hits(&d, text).into_iter().map(|(_, s)| s).collect();
+            assert_eq!(&found, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_project_code_names_its_index() {
+        let err = build(&DetectorsConfig {
+            corporate: CorporateConfig {
+                project_codes: strings(&["ok", "(open"]),
+                ..CorporateConfig::default()
+            },
+            ..DetectorsConfig::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.path, "detectors.corporate.project_codes[1]");
+    }
+
+    #[test]
+    fn keywords_are_whole_words_in_any_case_longest_first() {
+        let d = detectors(CorporateConfig {
+            keywords: strings(&["Bluebird", "blue bird", "Проект Заря", "Ωmega"]),
+            ..CorporateConfig::default()
+        });
+        let table: &[(&str, &[&str])] = &[
+            ("about BLUEBIRD.", &["BLUEBIRD"]),
+            ("the Blue Bird plan", &["Blue Bird"]),
+            ("ПРОЕКТ ЗАРЯ стартует", &["ПРОЕКТ ЗАРЯ"]),
+            ("проект заря", &["проект заря"]),
+            ("ωMEGA", &["ωMEGA"]),
+            ("прoект ЗАРЯ", &["прoект ЗАРЯ"]),
+            ("Вluеbіrd", &["Вluеbіrd"]),
+            // hard negatives: glued to letters or digits
+            ("bluebirds", &[]),
+            ("2bluebird", &[]),
+            ("Проект Зарянка", &[]),
+        ];
+        for (text, want) in table {
+            let found: Vec<String> = hits(&d, text).into_iter().map(|(_, s)| s).collect();
+            assert_eq!(&found, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn empty_keyword_is_refused() {
+        let err = build(&DetectorsConfig {
+            corporate: CorporateConfig {
+                keywords: strings(&["ok", " \u{200B} "]),
+                ..CorporateConfig::default()
+            },
+            ..DetectorsConfig::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.path, "detectors.corporate.keywords[1]");
+    }
+
+    #[test]
+    fn skeleton_folds_case_and_look_alikes_char_by_char() {
+        let table = [
+            ("ПРОЕКТ", "пpoekt"),
+            ("проект", "пpoekt"),
+            ("Bluеbird", "bluebird"),
+            ("Ωmega İß", "ωmega İß"),
+        ];
+        for (input, want) in table {
+            assert_eq!(skeleton(input), want, "{input}");
+            assert_eq!(skeleton(input).chars().count(), input.chars().count());
+        }
+    }
 }

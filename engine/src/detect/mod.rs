@@ -16,6 +16,8 @@ pub(crate) mod overlap;
 pub(crate) mod pattern;
 pub(crate) mod pii;
 pub(crate) mod secrets;
+#[cfg(test)]
+mod tests;
 pub(crate) mod validate;
 
 use crate::config::DetectorsConfig;

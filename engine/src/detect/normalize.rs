@@ -1,18 +1,84 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Text normalization for detection, with a map back to the original.
+//!
+//! Evasion tricks (zero-width characters inside a key, full-width digits,
+//! Cyrillic look-alikes, literal `\uXXXX` escapes) change the bytes but not
+//! what a reader sees. Detectors run on a normalized copy so one pattern
+//! catches every spelling; each hit is mapped back to the ORIGINAL byte range
+//! so a mask removes exactly the characters that were sent.
+//!
+//! The original is cut into *units*: one char, or one `\uXXXX` escape (two
+//! for a surrogate pair). Each unit becomes zero or more normalized chars:
+//! 1. a `\uXXXX` escape is decoded to its char;
+//! 2. invisible chars (zero-width, bidi controls, tags, variation selectors,
+//!    soft hyphen) are dropped;
+//! 3. the char is NFKC-normalized on its own (full-width, ligatures,
+//!    superscripts, math letters → their plain forms);
+//! 4. typographic dashes and the minus sign become `-`;
+//! 5. inside a run that also holds ASCII letters or digits, Cyrillic and
+//!    Greek look-alikes become their Latin twins (see [`fold_homoglyph`]).
+//!
+//! The map is a list of [`Segment`]s instead of one entry per byte: a run of
+//! unchanged chars is ONE verbatim segment, and only changed units cost an
+//! entry, so plain Russian or emoji-heavy text stays cheap to map.
 
 use std::borrow::Cow;
+use std::iter::once;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The text detectors see, and how its byte offsets map to the original.
 pub(crate) struct Normalized<'a> {
+    original: &'a str,
     text: Cow<'a, str>,
+    /// `None` when `text` is `original` (the identity map).
+    segments: Option<Vec<Segment>>,
+}
+
+/// A stretch of the normalized text and the original bytes it came from.
+/// Segments tile the normalized text in order; segment `i` ends where
+/// segment `i + 1` starts (the last one at the end of the text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Segment {
+    /// Byte offset of the segment in the normalized text.
+    norm_start: usize,
+    /// Original byte range of the segment.
+    orig_start: usize,
+    orig_end: usize,
+    /// A verbatim copy: normalized byte `norm_start + k` is original byte
+    /// `orig_start + k`. Otherwise the segment is ONE unit and each of its
+    /// bytes stands for the whole original range.
+    verbatim: bool,
 }
 
 impl<'a> Normalized<'a> {
-    /// Normalizes `original` for detection.
+    /// Normalizes `original` for detection. ASCII text without `\u` is
+    /// returned as is, without allocating.
     pub(crate) fn new(original: &'a str) -> Self {
+        if original.is_ascii() && !original.contains("\\u") {
+            return Self::identity(original);
+        }
+        let first = build(original, None);
+        let built = if first.runs.iter().any(RunTraits::folds) {
+            build(original, Some(&first.runs))
+        } else {
+            first
+        };
+        if is_identity(original, &built.segments) {
+            return Self::identity(original);
+        }
         Normalized {
+            original,
+            text: Cow::Owned(built.text),
+            segments: Some(built.segments),
+        }
+    }
+
+    fn identity(original: &'a str) -> Self {
+        Normalized {
+            original,
             text: Cow::Borrowed(original),
+            segments: None,
         }
     }
 
@@ -22,8 +88,588 @@ impl<'a> Normalized<'a> {
     }
 
     /// The smallest byte range of the original text that covers the byte
-    /// range `start..end` of the normalized text.
+    /// range `start..end` of the normalized text: from the start of the unit
+    /// holding `start` to the end of the unit holding `end - 1`, so invisible
+    /// chars dropped INSIDE the range are covered too. Out-of-range offsets
+    /// are clamped; the result always lies on char boundaries of the
+    /// original. An empty range maps to an empty range.
     pub(crate) fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        (start, end)
+        let len = self.text.len();
+        let end = end.min(len);
+        let start = start.min(end);
+        if start == end {
+            let at = if start >= len {
+                self.original.len()
+            } else {
+                self.unit_start(start)
+            };
+            return (at, at);
+        }
+        (self.unit_start(start), self.unit_end(end - 1))
+    }
+
+    /// Original start of the unit holding normalized byte `pos` (< len).
+    fn unit_start(&self, pos: usize) -> usize {
+        let Some(segments) = &self.segments else {
+            return floor_char_boundary(self.original, pos);
+        };
+        match segment_at(segments, pos) {
+            Some(seg) if seg.verbatim => floor_char_boundary(self.original, seg.orig_byte(pos)),
+            Some(seg) => seg.orig_start,
+            None => self.original.len(),
+        }
+    }
+
+    /// Original end of the unit holding normalized byte `pos` (< len).
+    fn unit_end(&self, pos: usize) -> usize {
+        let Some(segments) = &self.segments else {
+            return end_of_char_at(self.original, pos);
+        };
+        match segment_at(segments, pos) {
+            Some(seg) if seg.verbatim => end_of_char_at(self.original, seg.orig_byte(pos)),
+            Some(seg) => seg.orig_end,
+            None => self.original.len(),
+        }
+    }
+}
+
+impl Segment {
+    /// The original byte a normalized byte of a verbatim segment copies.
+    fn orig_byte(&self, pos: usize) -> usize {
+        (self.orig_start + pos.saturating_sub(self.norm_start)).min(self.orig_end)
+    }
+}
+
+/// The segment holding normalized byte `pos`.
+fn segment_at(segments: &[Segment], pos: usize) -> Option<&Segment> {
+    let after = segments.partition_point(|s| s.norm_start <= pos);
+    after.checked_sub(1).and_then(|i| segments.get(i))
+}
+
+/// The largest char boundary of `s` at or before `i`.
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One past the char of `s` that holds byte `i`.
+fn end_of_char_at(s: &str, i: usize) -> usize {
+    let start = floor_char_boundary(s, i);
+    s.get(start..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(start, |c| start + c.len_utf8())
+}
+
+/// True when the segments describe an unchanged copy of `original`.
+fn is_identity(original: &str, segments: &[Segment]) -> bool {
+    match segments {
+        [] => original.is_empty(),
+        [only] => only.verbatim && only.orig_start == 0 && only.orig_end == original.len(),
+        _ => false,
+    }
+}
+
+/// Output of one normalization pass.
+struct Built {
+    text: String,
+    segments: Vec<Segment>,
+    /// What each run (see [`Runs`]) holds, in order.
+    runs: Vec<RunTraits>,
+}
+
+/// What a run of non-delimiter chars holds; decides homoglyph folding.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunTraits {
+    has_ascii_alnum: bool,
+    has_homoglyph: bool,
+}
+
+impl RunTraits {
+    /// Folding a run only makes sense when it mixes scripts: a plain
+    /// Russian word (`паспорт`) must stay intact for context words.
+    fn folds(&self) -> bool {
+        self.has_ascii_alnum && self.has_homoglyph
+    }
+}
+
+/// Splits the normalized chars into runs: maximal stretches of letters,
+/// digits, combining marks and the joiners `-`, `_`, `.` that hold keys, ids
+/// and host names together; anything else (spaces, other punctuation) ends a
+/// run. Dropped invisible chars do not end a run.
+#[derive(Default)]
+struct Runs {
+    in_run: bool,
+    index: usize,
+}
+
+impl Runs {
+    /// The index of the run `c` belongs to; `None` for a delimiter.
+    fn place(&mut self, c: char) -> Option<usize> {
+        let joins = c.is_alphanumeric() || matches!(c, '-' | '_' | '.') || is_combining_mark(c);
+        if joins {
+            self.in_run = true;
+            Some(self.index)
+        } else {
+            if self.in_run {
+                self.in_run = false;
+                self.index += 1;
+            }
+            None
+        }
+    }
+}
+
+/// One normalization pass. `fold` holds the run traits from a previous pass
+/// when some run needs homoglyph folding; the first pass collects them.
+fn build(original: &str, fold: Option<&[RunTraits]>) -> Built {
+    let mut text = String::with_capacity(original.len());
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut runs: Vec<RunTraits> = Vec::new();
+    let mut placer = Runs::default();
+    for_each_unit(original, |orig_start, orig_end, normalized| {
+        let norm_start = text.len();
+        for c in normalized.chars() {
+            let mut c = c;
+            if let Some(run) = placer.place(c) {
+                if runs.len() <= run {
+                    runs.push(RunTraits::default());
+                }
+                if let Some(traits) = runs.last_mut() {
+                    traits.has_ascii_alnum |= c.is_ascii_alphanumeric();
+                    traits.has_homoglyph |= fold_homoglyph(c).is_some();
+                }
+                let folds = fold.and_then(|f| f.get(run)).is_some_and(RunTraits::folds);
+                if folds {
+                    c = fold_homoglyph(c).unwrap_or(c);
+                }
+            }
+            text.push(c);
+        }
+        if text.len() == norm_start {
+            return; // dropped: covered by any range that spans it
+        }
+        let verbatim = text.get(norm_start..) == original.get(orig_start..orig_end);
+        if verbatim
+            && let Some(last) = segments.last_mut()
+            && last.verbatim
+            && last.orig_end == orig_start
+        {
+            last.orig_end = orig_end;
+            return;
+        }
+        segments.push(Segment {
+            norm_start,
+            orig_start,
+            orig_end,
+            verbatim,
+        });
+    });
+    Built {
+        text,
+        segments,
+        runs,
+    }
+}
+
+/// Calls `emit(orig_start, orig_end, normalized)` for every unit of
+/// `original`, in order. `normalized` is empty for a dropped unit.
+fn for_each_unit(original: &str, mut emit: impl FnMut(usize, usize, &str)) {
+    let mut buf = String::new();
+    let mut i = 0;
+    while let Some(rest) = original.get(i..) {
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        if c == '\\'
+            && let Some((decoded, len)) = decode_escape(rest)
+        {
+            buf.clear();
+            normalize_char(decoded, &mut buf);
+            emit(i, i + len, &buf);
+            i += len;
+            continue;
+        }
+        let len = c.len_utf8();
+        if c.is_ascii() {
+            emit(i, i + len, rest.get(..len).unwrap_or(""));
+        } else {
+            buf.clear();
+            normalize_char(c, &mut buf);
+            emit(i, i + len, &buf);
+        }
+        i += len;
+    }
+}
+
+/// Decodes a literal `\uXXXX` escape (or a `\uD8xx\uDCxx` surrogate pair)
+/// at the start of `s`: the char and the escape's length in bytes. Lone
+/// surrogates and malformed escapes are left alone.
+fn decode_escape(s: &str) -> Option<(char, usize)> {
+    let unit = escaped_code_unit(s)?;
+    match unit {
+        0xD800..=0xDBFF => {
+            let low = escaped_code_unit(s.get(6..)?)?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return None;
+            }
+            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            char::from_u32(code).map(|c| (c, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => char::from_u32(unit).map(|c| (c, 6)),
+    }
+}
+
+/// The code unit of a `\uXXXX` at the start of `s`.
+fn escaped_code_unit(s: &str) -> Option<u32> {
+    let hex = s.strip_prefix("\\u")?.get(..4)?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok()
+}
+
+/// Appends the normalized form of one char (steps 2–4 of the module docs).
+fn normalize_char(c: char, out: &mut String) {
+    if is_invisible(c) {
+        return;
+    }
+    if c.is_ascii() || is_nfkc_quick(once(c)) == IsNormalized::Yes {
+        out.push(fold_dash(c));
+        return;
+    }
+    for d in once(c).nfkc() {
+        if !is_invisible(d) {
+            out.push(fold_dash(d));
+        }
+    }
+}
+
+/// Chars that render as nothing (or only steer rendering) and are used to
+/// split a value so that a pattern no longer matches.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                  // soft hyphen
+        | '\u{034F}'                // combining grapheme joiner
+        | '\u{061C}'                // Arabic letter mark (bidi)
+        | '\u{115F}' | '\u{1160}'   // Hangul fillers
+        | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors, vowel separator
+        | '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM, RLM
+        | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
+        | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
+        | '\u{2066}'..='\u{2069}'   // bidi isolates
+        | '\u{3164}' | '\u{FFA0}'   // Hangul fillers
+        | '\u{FE00}'..='\u{FE0F}'   // variation selectors
+        | '\u{FEFF}'                // zero-width no-break space (BOM)
+        | '\u{E0000}'..='\u{E007F}' // tag characters
+        | '\u{E0100}'..='\u{E01EF}' // variation selectors supplement
+    )
+}
+
+/// Typographic dashes and minus signs NFKC leaves alone, as `-`.
+fn fold_dash(c: char) -> char {
+    match c {
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2043}' | '\u{02D7}' | '\u{FE58}' => '-',
+        other => other,
+    }
+}
+
+/// The Latin letter a Cyrillic, Greek or IPA look-alike stands for.
+pub(crate) fn fold_homoglyph(c: char) -> Option<char> {
+    let latin = match c {
+        // Cyrillic lower case
+        'а' => 'a',
+        'е' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'к' => 'k',
+        'ѕ' => 's',
+        'і' => 'i',
+        'ј' => 'j',
+        'ԁ' => 'd',
+        'һ' => 'h',
+        'ӏ' => 'l',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        'ү' => 'y',
+        // Cyrillic upper case
+        'А' => 'A',
+        'В' => 'B',
+        'Е' => 'E',
+        'К' => 'K',
+        'М' => 'M',
+        'Н' => 'H',
+        'О' => 'O',
+        'Р' => 'P',
+        'С' => 'C',
+        'Т' => 'T',
+        'У' => 'Y',
+        'Х' => 'X',
+        'Ѕ' => 'S',
+        'І' => 'I',
+        'Ј' => 'J',
+        'Ԁ' => 'D',
+        'Һ' => 'H',
+        'Ӏ' => 'I',
+        'Ԛ' => 'Q',
+        'Ԝ' => 'W',
+        'Ү' => 'Y',
+        // Greek lower case
+        'α' => 'a',
+        'ο' => 'o',
+        'ν' => 'v',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ρ' => 'p',
+        'υ' => 'u',
+        'χ' => 'x',
+        'ϲ' => 'c',
+        'ϳ' => 'j',
+        // Greek upper case
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'Ϲ' => 'C',
+        // Latin letters from IPA and elsewhere
+        'ɡ' => 'g',
+        'ɑ' => 'a',
+        'ı' => 'i',
+        'ȷ' => 'j',
+        _ => return None,
+    };
+    Some(latin)
+}
+
+/// `s` with every look-alike folded, whatever its run holds: the spelling a
+/// configured word takes when it sits in a mixed-script run.
+pub(crate) fn fold_all_homoglyphs(s: &str) -> String {
+    s.chars().map(|c| fold_homoglyph(c).unwrap_or(c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn norm(s: &str) -> String {
+        Normalized::new(s).text().to_string()
+    }
+
+    /// The original slice a normalized match maps back to.
+    fn back<'a>(original: &'a str, needle: &str) -> &'a str {
+        let n = Normalized::new(original);
+        let start = n.text().find(needle).unwrap();
+        let (s, e) = n.original_range(start, start + needle.len());
+        &original[s..e]
+    }
+
+    #[test]
+    fn ascii_is_borrowed_unchanged() {
+        let n = Normalized::new("sk-proj-abc 4111");
+        assert!(matches!(n.text, Cow::Borrowed(_)));
+        assert!(n.segments.is_none());
+        assert_eq!(n.original_range(3, 7), (3, 7));
+        assert_eq!(n.original_range(9, 100), (9, 16));
+        assert_eq!(n.original_range(50, 60), (16, 16));
+    }
+
+    #[test]
+    fn unchanged_unicode_is_borrowed_too() {
+        for s in ["паспорт 4510 123456", "emoji 😀 ok", r"C:\users\x"] {
+            let n = Normalized::new(s);
+            assert!(matches!(n.text, Cow::Borrowed(_)), "{s}");
+        }
+    }
+
+    #[test]
+    fn invisible_chars_are_dropped() {
+        let cases = [
+            ("sk\u{200B}-proj", "sk-proj"),
+            ("a\u{200C}b\u{200D}c\u{2060}d\u{FEFF}e", "abcde"),
+            ("pass\u{00AD}word", "password"),
+            ("x\u{202E}y\u{2066}z\u{2069}", "xyz"),
+            ("t\u{E0041}\u{E007F}ag", "tag"),
+            ("v\u{FE0F}s\u{E0100}", "vs"),
+            ("m\u{180E}n", "mn"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn compatibility_forms_become_ascii() {
+        let cases = [
+            ("ｓｋ－ｐｒｏｊ", "sk-proj"),
+            ("４１１１", "4111"),
+            ("ﬁle", "file"),
+            ("x²", "x2"),
+            ("𝐀𝐊𝐈𝐀", "AKIA"),
+            ("a\u{00A0}b", "a b"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn dashes_become_hyphen_minus() {
+        assert_eq!(
+            norm("a\u{2010}b\u{2011}c\u{2013}d\u{2014}e\u{2212}f"),
+            "a-b-c-d-e-f"
+        );
+    }
+
+    #[test]
+    fn homoglyphs_fold_only_in_mixed_runs() {
+        let cases = [
+            ("ѕk-proj-abc", "sk-proj-abc"),
+            ("АKIA0000", "AKIA0000"),
+            ("ѕк-proj", "sk-proj"), // the whole key is one run through `-`
+            ("gіt.internal.corp", "git.internal.corp"),
+            ("паспорт 4510", "паспорт 4510"),
+            ("телефон: +7 999", "телефон: +7 999"),
+            ("паспорт:AB12", "паспорт:AB12"),
+            ("Ρуthon", "Python"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn json_escapes_are_decoded() {
+        let cases = [
+            (r"\u0073k-proj", "sk-proj"),
+            (r"\u0045MP-1", "EMP-1"),
+            (r"x\uD83D\uDE00y", "x😀y"),
+            (r"\uFF53", "s"),         // decoded, then NFKC
+            (r"a\u200Bb", "ab"),      // decoded, then dropped
+            (r"\uD83Dx", r"\uD83Dx"), // lone surrogate stays
+            (r"\uDE00", r"\uDE00"),
+            (r"\u12G4", r"\u12G4"),
+            (r"\u+123", r"\u+123"),
+            (r"\u00", r"\u00"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn matches_map_back_to_the_original_chars() {
+        assert_eq!(
+            back("key: sk\u{200B}-proj end", "sk-proj"),
+            "sk\u{200B}-proj"
+        );
+        assert_eq!(back("№ ｓｋ－ｐｒｏｊ!", "sk-proj"), "ｓｋ－ｐｒｏｊ");
+        assert_eq!(back(r"v=\u0073k-proj;", "sk-proj"), r"\u0073k-proj");
+        assert_eq!(back("паспорт ѕk-1 да", "sk-1"), "ѕk-1");
+        assert_eq!(back(r"\uD83D\uDE00 ok", "😀"), r"\uD83D\uDE00");
+        // a ligature is one unit: half of it maps to all of it
+        assert_eq!(back("a ﬁx", "f"), "ﬁ");
+        assert_eq!(back("a ﬁx", "ix"), "ﬁx");
+        // invisible chars at the edges are not part of the value
+        assert_eq!(back("\u{200B}ab\u{200B}", "ab"), "ab");
+    }
+
+    #[test]
+    fn offsets_are_clamped() {
+        let n = Normalized::new("ѕk\u{200B}x");
+        assert_eq!(n.text(), "skx");
+        assert_eq!(n.original_range(0, 3), (0, "ѕk\u{200B}x".len()));
+        assert_eq!(n.original_range(2, 99), (6, 7));
+        assert_eq!(n.original_range(99, 1), (2, 2));
+        let empty = Normalized::new("\u{200B}\u{200B}");
+        assert_eq!(empty.text(), "");
+        assert_eq!(empty.original_range(0, 5), (6, 6));
+    }
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 .:/_-]{1,4}",
+            Just("\u{200B}".to_string()),
+            Just("\u{FEFF}".to_string()),
+            Just("\u{E0041}".to_string()),
+            Just("\u{00AD}".to_string()),
+            "[ａ-ｚ０-９－]{1,3}",
+            "[а-яА-ЯѕіјԁΑ-Ωα-ω]{1,3}",
+            "\\\\u00[0-9a-fA-F]{2}",
+            Just(r"\uD83D\uDE00".to_string()),
+            Just(r"\uD83D".to_string()),
+            Just("\\u".to_string()),
+            Just("ﬁ😀é\u{0301}²—".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn ranges_are_char_boundaries_and_monotonic(
+            parts in prop::collection::vec(fragment(), 0..24),
+            cuts in prop::collection::vec(0usize..200, 4),
+        ) {
+            let original: String = parts.concat();
+            let n = Normalized::new(&original);
+            let len = n.text().len();
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let (a, b, c, d) = (cuts[0], cuts[1], cuts[2], cuts[3]);
+            for (s, e) in [(a, b), (a, c), (a, d), (b, c), (b, d), (c, d)] {
+                let (os, oe) = n.original_range(s, e);
+                prop_assert!(os <= oe && oe <= original.len());
+                prop_assert!(original.is_char_boundary(os) && original.is_char_boundary(oe));
+                if s < e.min(len) {
+                    prop_assert!(os < oe, "non-empty range {s}..{e} mapped to empty");
+                }
+            }
+            // for non-empty ranges the start depends on `start` only and the
+            // end on `end` only, both non-decreasing
+            if a < b && b < len {
+                let (s1, e1) = n.original_range(a, b);
+                let (s2, e2) = n.original_range(b, len);
+                prop_assert!(s1 <= s2 && e1 <= e2);
+                prop_assert_eq!(n.original_range(a, len).0, s1);
+                prop_assert_eq!(n.original_range(b, len).1, e2);
+            }
+            // every normalized char maps to a non-empty original slice, in order
+            let mut last = 0;
+            for (i, ch) in n.text().char_indices() {
+                let (os, oe) = n.original_range(i, i + ch.len_utf8());
+                prop_assert!(os < oe && os >= last);
+                last = os;
+            }
+        }
+
+        #[test]
+        fn plain_ascii_is_identity(s in "[ -~]{0,64}") {
+            prop_assume!(!s.contains("\\u"));
+            let n = Normalized::new(&s);
+            prop_assert!(matches!(n.text, Cow::Borrowed(_)));
+            prop_assert_eq!(n.text(), s.as_str());
+            prop_assert_eq!(n.original_range(1, 5), (1.min(s.len()), 5.min(s.len())));
+        }
+
+        #[test]
+        fn no_invisible_char_survives(parts in prop::collection::vec(fragment(), 0..16)) {
+            let original: String = parts.concat();
+            prop_assert!(!norm(&original).chars().any(is_invisible));
+        }
     }
 }
