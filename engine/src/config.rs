@@ -498,13 +498,13 @@ impl Config {
                 }
             }
         }
-        if let Some(key) = &self.placeholders.deterministic_key {
-            if key.chars().count() < 16 {
-                return Err(ConfigError::new(
-                    "placeholders.deterministic_key",
-                    "must be at least 16 characters",
-                ));
-            }
+        if let Some(key) = &self.placeholders.deterministic_key
+            && key.chars().count() < 16
+        {
+            return Err(ConfigError::new(
+                "placeholders.deterministic_key",
+                "must be at least 16 characters",
+            ));
         }
         let limits = &self.limits;
         for (field, value) in [
