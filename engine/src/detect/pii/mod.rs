@@ -25,6 +25,9 @@
 //!   letter (an all-decimal `12-34-56-78-90-12` is more likely a number);
 //!   all-zero and broadcast addresses are not personal and are skipped.
 //! - SNILS numbers up to 001-001-998 have no checksum and are skipped.
+//! - Phone numbers without a separator or `+` (`4155550132`), US SSNs and
+//!   SNILS without separators, passport numbers and dates of birth are only
+//!   reported next to a context word.
 
 mod bounds;
 mod card;

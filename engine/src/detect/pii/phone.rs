@@ -49,35 +49,7 @@ impl PhoneDetector {
             ]),
         }
     }
-}
 
-impl Detector for PhoneDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        let bytes = text.as_bytes();
-        if !has_digits(text, MIN_DIGITS) {
-            return;
-        }
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            let starts_run = b.is_ascii_digit()
-                || (matches!(b, b'+' | b'(')
-                    && bytes
-                        .get(i + 1)
-                        .is_some_and(|n| n.is_ascii_digit() || *n == b'('));
-            if !starts_run {
-                i += 1;
-                continue;
-            }
-            let run = read_run(text, i);
-            i = run.end.max(i + 1);
-            if let Some((end, score)) = self.accept(text, &run) {
-                out.push(candidate(run.start, end, ID, score, priority::GENERIC));
-            }
-        }
-    }
-}
-
-impl PhoneDetector {
     /// The end and score of the phone number that `run` starts with. The
     /// whole run is tried first; a number written in a known format may
     /// also be followed by a space and more digits (`415-555-0132 2 times`).
@@ -109,6 +81,32 @@ impl PhoneDetector {
             };
             Some((prefix.end, score))
         })
+    }
+}
+
+impl Detector for PhoneDetector {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        let bytes = text.as_bytes();
+        if !has_digits(text, MIN_DIGITS) {
+            return;
+        }
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            let starts_run = b.is_ascii_digit()
+                || (matches!(b, b'+' | b'(')
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|n| n.is_ascii_digit() || *n == b'('));
+            if !starts_run {
+                i += 1;
+                continue;
+            }
+            let run = read_run(text, i);
+            i = run.end.max(i + 1);
+            if let Some((end, score)) = self.accept(text, &run) {
+                out.push(candidate(run.start, end, ID, score, priority::GENERIC));
+            }
+        }
     }
 }
 
