@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Where a value may start and end. Digits glued to more digits or letters
+//! belong to a longer token (an order id, a hash, a version, a UUID), and a
+//! number right after `#` or `$` is a ticket or an amount: the `regex` crate
+//! has no lookaround, so these checks live here.
+
+use crate::detect::context::has_context;
+
+/// The character just before byte offset `i`.
+pub(super) fn prev_char(text: &str, i: usize) -> Option<char> {
+    text.get(..i)?.chars().next_back()
+}
+
+/// The character at byte offset `i`.
+pub(super) fn next_char(text: &str, i: usize) -> Option<char> {
+    text.get(i..)?.chars().next()
+}
+
+/// Characters that join the parts of one token: `ab-12`, `1.2`, `x/12`.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '.' | '/' | '\\' | '_')
+}
+
+/// Characters that make the number after them something else: a ticket
+/// (`#`), an amount (`$`), a handle (`@`), a signed quantity (`+`).
+fn is_marker(c: char) -> bool {
+    matches!(c, '#' | '$' | '€' | '£' | '¥' | '₽' | '@' | '+')
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// True when `start..end` is a whole numeric token: not glued to letters or
+/// digits (directly or through a joiner such as `-` or `.`), not after a
+/// marker such as `#` or `$`, and not followed by `%` or `@`. Sentence
+/// punctuation (`… 123.`) is fine.
+pub(super) fn numeric_bounds_ok(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = match prev_char(text, start) {
+        None => true,
+        Some(c) if is_word(c) || is_marker(c) => false,
+        Some(c) if is_joiner(c) => {
+            let joiner_start = start - c.len_utf8();
+            !prev_char(text, joiner_start).is_some_and(is_word)
+        }
+        Some(_) => true,
+    };
+    let after_ok = match next_char(text, end) {
+        None => true,
+        Some(c) if is_word(c) || c == '%' || c == '@' => false,
+        Some(c) if is_joiner(c) => !next_char(text, end + c.len_utf8()).is_some_and(is_word),
+        Some(_) => true,
+    };
+    before_ok && after_ok
+}
+
+/// A maximal run of ASCII digit groups joined by single separators.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct DigitRun {
+    pub start: usize,
+    pub end: usize,
+    /// Byte ranges of the digit groups, in order.
+    pub groups: Vec<(usize, usize)>,
+}
+
+impl DigitRun {
+    /// The digits of the first `n` groups, without separators.
+    pub fn digits(&self, text: &str, n: usize) -> String {
+        self.groups
+            .iter()
+            .take(n)
+            .filter_map(|&(s, e)| text.get(s..e))
+            .collect()
+    }
+
+    /// Number of digits in the first `n` groups.
+    pub fn digit_count(&self, n: usize) -> usize {
+        self.groups.iter().take(n).map(|(s, e)| e - s).sum()
+    }
+}
+
+/// Every maximal run of digit groups in `text` where the groups are joined by
+/// exactly one byte of `seps` (`b" -"` for cards, `b""` for bare numbers).
+pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Item = DigitRun> + 'a {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let offset = bytes.get(i..)?.iter().position(u8::is_ascii_digit)?;
+        i += offset;
+        let start = i;
+        // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
+        // they do not start a run of groups.
+        let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
+        let mut groups = Vec::new();
+        loop {
+            let group_start = i;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            groups.push((group_start, i));
+            if glued {
+                break;
+            }
+            match (bytes.get(i), bytes.get(i + 1)) {
+                (Some(sep), Some(d)) if seps.contains(sep) && d.is_ascii_digit() => i += 1,
+                _ => break,
+            }
+        }
+        Some(DigitRun {
+            start,
+            end: i,
+            groups,
+        })
+    })
+}
+
+/// True when `text` holds at least `n` ASCII digits: a cheap test that lets
+/// a numeric detector skip texts that cannot hold its value.
+pub(super) fn has_digits(text: &str, n: usize) -> bool {
+    n == 0 || text.bytes().filter(u8::is_ascii_digit).nth(n - 1).is_some()
+}
+
+/// True when one of `words` ends within `window` characters before `start`
+/// (the text after the value is not looked at).
+pub(super) fn word_before(text: &str, start: usize, window: usize, words: &[String]) -> bool {
+    let before = text.get(..start).unwrap_or("");
+    has_context(before, before.len(), before.len(), window, words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounded(text: &str, value: &str) -> bool {
+        let start = text.find(value).unwrap();
+        numeric_bounds_ok(text, start, start + value.len())
+    }
+
+    #[test]
+    fn numeric_tokens_must_stand_alone() {
+        let cases = [
+            ("INN 500938471020.", true),
+            ("ИНН:500938471020", true),
+            ("\"inn\":\"500938471020\"", true),
+            ("(500938471020)", true),
+            ("id 500938471020, next", true),
+            ("x500938471020", false),
+            ("ИНН500938471020", false),
+            ("500938471020x", false),
+            ("a716-500938471020", false),
+            ("v2.500938471020", false),
+            ("#500938471020", false),
+            ("$500938471020", false),
+            ("500938471020%", false),
+            ("500938471020.pdf", false),
+            ("500938471020-01", false),
+            ("- 500938471020 -", true),
+        ];
+        for (text, want) in cases {
+            assert_eq!(bounded(text, "500938471020"), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn digit_runs_join_single_separators() {
+        let text = "card 4539 1488-0343 6467, id 12  34 5.6";
+        let runs: Vec<_> = digit_runs(text, b" -").collect();
+        assert_eq!(runs.len(), 4);
+        assert_eq!(runs[0].digits(text, 4), "4539148803436467");
+        assert_eq!(runs[0].groups.len(), 4);
+        assert_eq!(&text[runs[0].start..runs[0].end], "4539 1488-0343 6467");
+        assert_eq!(&text[runs[1].start..runs[1].end], "12");
+        // A double space ends a run; a single one joins `34 5`.
+        assert_eq!(&text[runs[2].start..runs[2].end], "34 5");
+        assert_eq!(runs[2].digit_count(2), 3);
+        assert_eq!(&text[runs[3].start..runs[3].end], "6");
+        let bare: Vec<_> = digit_runs("a1b22", b"").map(|r| (r.start, r.end)).collect();
+        assert_eq!(bare, [(1, 2), (3, 5)]);
+        let glued: Vec<_> = digit_runs("mc2 2223 8471", b" ")
+            .map(|r| (r.start, r.end))
+            .collect();
+        assert_eq!(glued, [(2, 3), (4, 13)]);
+    }
+
+    #[test]
+    fn counts_digits_up_to_n() {
+        assert!(has_digits("a1b2c3", 3));
+        assert!(!has_digits("a1b2c3", 4));
+        assert!(has_digits("", 0));
+    }
+
+    #[test]
+    fn word_before_ignores_text_after() {
+        let w = vec!["version".to_string()];
+        let text = "version 84.17.52.193";
+        assert!(word_before(text, 8, 16, &w));
+        let text = "84.17.52.193 version";
+        assert!(!word_before(text, 0, 16, &w));
+    }
+}

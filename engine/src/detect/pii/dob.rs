@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Dates of birth. A date alone is not personal (release dates, deadlines),
+//! so only a valid calendar date next to "DOB", "born", "дата рождения" and
+//! the like counts.
+
+use super::bounds::{has_digits, numeric_bounds_ok};
+use super::{builtin_path, candidate, words};
+use crate::detect::context::has_context;
+use crate::detect::pattern::compile;
+use crate::detect::{Candidate, Detector, priority};
+use crate::error::ConfigError;
+use regex::{Captures, Regex};
+
+pub(super) const ID: &str = "date_of_birth";
+const SCORE: f64 = 0.75;
+const CONTEXT_WINDOW: usize = 24;
+const MIN_YEAR: u32 = 1900;
+const MAX_YEAR: u32 = 2099;
+
+/// English and Russian (genitive) month names by their first letters.
+const MONTHS: &[(&str, u32)] = &[
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("may", 5),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sep", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
+    ("янв", 1),
+    ("фев", 2),
+    ("мар", 3),
+    ("апр", 4),
+    ("мая", 5),
+    ("июн", 6),
+    ("июл", 7),
+    ("авг", 8),
+    ("сен", 9),
+    ("окт", 10),
+    ("ноя", 11),
+    ("дек", 12),
+];
+
+pub(super) struct DobDetector {
+    prefilter: Regex,
+    date: Regex,
+    context: Vec<String>,
+}
+
+impl DobDetector {
+    pub(super) fn new() -> Result<Self, ConfigError> {
+        let path = builtin_path(ID);
+        let prefilter = compile(
+            r"(?i)dob|d\.o\.b|birth|born|рожд|родил|д\.р\.|geburt|naissance|nacimiento",
+            &path,
+        )?;
+        let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\p{L}*\.?";
+        let date = compile(
+            &format!(
+                r"(?i)(?-u:\b)(?:(?P<y1>[0-9]{{4}})-(?P<m1>[0-9]{{2}})-(?P<d1>[0-9]{{2}})|(?P<d2>[0-9]{{1,2}})([./-])(?P<m2>[0-9]{{1,2}})[./-](?P<y2>[0-9]{{4}})|(?P<d3>[0-9]{{1,2}}) (?P<mn3>{month}),? (?P<y3>[0-9]{{4}})|(?P<mn4>{month}) (?P<d4>[0-9]{{1,2}}),? (?P<y4>[0-9]{{4}}))(?-u:\b)"
+            ),
+            &path,
+        )?;
+        Ok(DobDetector {
+            prefilter,
+            date,
+            context: words(&[
+                "dob",
+                "d.o.b",
+                "date of birth",
+                "birth date",
+                "birthdate",
+                "birthday",
+                "born",
+                "born on",
+                "дата рождения",
+                "рождения",
+                "д.р",
+                "родился",
+                "родилась",
+                "geburtsdatum",
+                "date de naissance",
+                "fecha de nacimiento",
+            ]),
+        })
+    }
+}
+
+impl Detector for DobDetector {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        if !has_digits(text, 5) || !self.prefilter.is_match(text) {
+            return;
+        }
+        for caps in self.date.captures_iter(text) {
+            let Some(m) = caps.get(0) else { continue };
+            if date_ok(&caps)
+                && numeric_bounds_ok(text, m.start(), m.end())
+                && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
+            {
+                out.push(candidate(m.start(), m.end(), ID, SCORE, priority::GENERIC));
+            }
+        }
+    }
+}
+
+/// The captured day, month and year form a real calendar date. `03/04/1990`
+/// is valid as either day/month or month/day.
+fn date_ok(caps: &Captures<'_>) -> bool {
+    let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+    let month_name = |name: &str| {
+        let lower = caps.name(name)?.as_str().to_lowercase();
+        MONTHS
+            .iter()
+            .find(|(prefix, _)| lower.starts_with(prefix))
+            .map(|(_, n)| *n)
+    };
+    let (year, candidates) = if let (Some(y), Some(m), Some(d)) = (num("y1"), num("m1"), num("d1"))
+    {
+        (y, vec![(m, d)])
+    } else if let (Some(y), Some(a), Some(b)) = (num("y2"), num("m2"), num("d2")) {
+        (y, vec![(a, b), (b, a)])
+    } else if let (Some(y), Some(m), Some(d)) = (num("y3"), month_name("mn3"), num("d3")) {
+        (y, vec![(m, d)])
+    } else if let (Some(y), Some(m), Some(d)) = (num("y4"), month_name("mn4"), num("d4")) {
+        (y, vec![(m, d)])
+    } else {
+        return false;
+    };
+    (MIN_YEAR..=MAX_YEAR).contains(&year)
+        && candidates
+            .iter()
+            .any(|&(m, d)| (1..=12).contains(&m) && d >= 1 && d <= days_in_month(year, m))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        DobDetector::new().unwrap().detect(text, &mut out);
+        out.iter().map(|c| &text[c.start..c.end]).collect()
+    }
+
+    #[test]
+    fn dates_next_to_birth_words() {
+        let cases: &[(&str, &[&str])] = &[
+            ("DOB: 1987-04-12", &["1987-04-12"]),
+            ("date of birth 12.04.1987.", &["12.04.1987"]),
+            ("born 04/12/1987 in Ohio", &["04/12/1987"]),
+            ("Born on March 3, 1985", &["March 3, 1985"]),
+            ("birthday: 3 Sept 1985", &["3 Sept 1985"]),
+            ("Дата рождения: 15 марта 1985 г.", &["15 марта 1985"]),
+            ("родился 29.02.2000", &["29.02.2000"]),
+            ("DOB 30.02.1987", &[]),
+            ("DOB 29.02.1900", &[]),
+            ("born 13/13/1987", &[]),
+            ("DOB 1887-04-12", &[]),
+            ("released 1987-04-12", &[]),
+            ("birth 1987-04-12T10:00", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(found(text), *want, "{text}");
+        }
+    }
+}

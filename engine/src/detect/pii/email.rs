@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Email addresses: a practical local part and a domain that ends in a real
+//! top-level-domain shape. Mentions (`@handle`), package specifiers
+//! (`lodash@4.17.21`), retina image names (`logo@2x.png`) and SSH remotes
+//! (`git@github.com:org/repo`) have the `@` but are not addresses.
+
+use super::bounds::{next_char, prev_char};
+use super::{builtin_path, candidate};
+use crate::detect::pattern::compile;
+use crate::detect::{Candidate, Detector, priority};
+use crate::error::ConfigError;
+use regex::Regex;
+
+pub(super) const ID: &str = "email";
+const SCORE: f64 = 0.95;
+
+/// Longest local part and domain allowed by RFC 5321.
+const MAX_LOCAL: usize = 64;
+const MAX_DOMAIN: usize = 253;
+
+/// File extensions that are not top-level domains but follow `@` in asset
+/// names such as `icon@2x.png`.
+const FILE_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "webp", "svg", "ico", "bmp", "tif", "tiff", "avif", "heic",
+    "heif", "css", "scss", "js", "mjs", "cjs", "ts", "tsx", "jsx", "json", "map", "yaml", "yml",
+    "toml", "lock", "txt", "html", "htm", "xml", "pdf", "mp4", "webm", "wav", "mp3", "woff",
+    "woff2", "ttf",
+];
+
+pub(super) struct EmailDetector {
+    regex: Regex,
+}
+
+impl EmailDetector {
+    pub(super) fn new() -> Result<Self, ConfigError> {
+        // Local part: dot-separated atoms of letters, digits and `_%+'-`
+        // (the practical subset; quoted local parts are not supported).
+        // Domain: dot-separated labels; the last one is checked in code.
+        let regex = compile(
+            r"[\p{L}\p{N}_%+'-]+(?:\.[\p{L}\p{N}_%+'-]+)*@(?:[\p{L}\p{N}-]+\.)+[\p{L}\p{N}-]+",
+            &builtin_path(ID),
+        )?;
+        Ok(EmailDetector { regex })
+    }
+}
+
+impl Detector for EmailDetector {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        if !text.contains('@') {
+            return;
+        }
+        for m in self.regex.find_iter(text) {
+            // A leading quote or sign belongs to the surrounding text.
+            let trimmed = m.as_str().trim_start_matches(['\'', '+', '-', '%']);
+            let start = m.end() - trimmed.len();
+            if is_email(text, start, m.end()) {
+                out.push(candidate(start, m.end(), ID, SCORE, priority::GENERIC));
+            }
+        }
+    }
+}
+
+/// Checks a regex match `start..end` of `text` beyond its shape.
+fn is_email(text: &str, start: usize, end: usize) -> bool {
+    let Some((local, domain)) = text.get(start..end).and_then(|m| m.split_once('@')) else {
+        return false;
+    };
+    if local.is_empty() || local.len() > MAX_LOCAL || domain.len() > MAX_DOMAIN {
+        return false;
+    }
+    if !domain_ok(domain) {
+        return false;
+    }
+    // `@@x`, `a@b@c.com`: not one address.
+    if prev_char(text, start) == Some('@') {
+        return false;
+    }
+    // The user part of a URL (`ssh://git@host/…`) is not an email.
+    if text
+        .get(..start)
+        .is_some_and(|before| before.ends_with("://"))
+    {
+        return false;
+    }
+    match next_char(text, end) {
+        None => true,
+        // `git@github.com:org/repo.git`, `user@host:22`: a user at a host.
+        Some(':') => next_char(text, end + 1).is_none_or(char::is_whitespace),
+        Some(c) => !(c.is_alphanumeric() || matches!(c, '_' | '-' | '@')),
+    }
+}
+
+/// Labels of 1–63 characters without edge hyphens, a TLD of 2–63 letters
+/// (or punycode `xn--…`), and not a version (`1.2.3-beta.rc`) or an asset
+/// name (`2x.png`).
+fn domain_ok(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty() && l.chars().count() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return false;
+    }
+    let Some(tld) = labels.last() else {
+        return false;
+    };
+    let tld_len = tld.chars().count();
+    let tld_ok = (tld.starts_with("xn--") && tld.is_ascii())
+        || ((2..=63).contains(&tld_len) && tld.chars().all(char::is_alphabetic));
+    if !tld_ok {
+        return false;
+    }
+    let lower_tld = tld.to_ascii_lowercase();
+    if FILE_EXTENSIONS.contains(&lower_tld.as_str()) {
+        return false;
+    }
+    let numeric = |l: &&str| l.bytes().all(|b| b.is_ascii_digit());
+    // `pkg@1.2.3-rc.beta`: two leading numeric labels are a version
+    // (one, as in `163.com`, is a real mail domain).
+    if labels.iter().take(2).all(numeric) {
+        return false;
+    }
+    // `icon@2x.png`, `sprite@1.5x.webp`: a display-density suffix.
+    if labels.first().is_some_and(|l| {
+        l.strip_suffix(['x', 'X'])
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        let d = EmailDetector::new().unwrap();
+        let mut out = Vec::new();
+        d.detect(text, &mut out);
+        out.iter().map(|c| &text[c.start..c.end]).collect()
+    }
+
+    #[test]
+    fn finds_practical_addresses() {
+        let cases: &[(&str, &[&str])] = &[
+            ("mail jane.doe@example.com today", &["jane.doe@example.com"]),
+            (
+                "<o'brien+news@mail.example.co.uk>",
+                &["o'brien+news@mail.example.co.uk"],
+            ),
+            ("'quoted@example.org'", &["quoted@example.org"]),
+            ("reach 163user@163.com.", &["163user@163.com"]),
+            (
+                "mailto:ops-team@example.io?subject=hi",
+                &["ops-team@example.io"],
+            ),
+            ("иван@пример.рф пишите", &["иван@пример.рф"]),
+            (
+                "punycode a@xn--e1afmkfd.xn--p1ai",
+                &["a@xn--e1afmkfd.xn--p1ai"],
+            ),
+            (
+                "Email me at bob@example.com: free after 5",
+                &["bob@example.com"],
+            ),
+            (
+                "a@b.example.com,c@d.example.net",
+                &["a@b.example.com", "c@d.example.net"],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(found(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_look_alikes() {
+        for text in [
+            "ping @jane.doe on slack",
+            "root@localhost",
+            "see icon@2x.png and bg@1.5x.webp",
+            "npm i lodash@4.17.21 @babel/core@7.24.0",
+            "pin react-dom@18.2.0-rc.1",
+            "git clone git@github.com:acme/repo.git",
+            "ssh://git@gitlab.example.com/acme/repo.git",
+            "user@example.c0m",
+            "a@b@c",
+            "x@-bad-.com",
+            "version@1.2.3.beta",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+}

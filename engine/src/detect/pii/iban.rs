@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+//! IBANs: a country of the ISO 13616 registry, two check digits (02–98), a
+//! BBAN that makes up that country's exact length, written compact or in
+//! groups of four separated by single spaces, and the mod-97 check.
+
+use super::bounds::{has_digits, next_char, prev_char};
+use super::candidate;
+use crate::detect::validate::{iban_length, mod97};
+use crate::detect::{Candidate, Detector, priority};
+
+pub(super) const ID: &str = "iban";
+const SCORE: f64 = 0.95;
+
+pub(super) struct IbanDetector;
+
+impl Detector for IbanDetector {
+    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        // Only the check digits are sure to be digits (`QA`, `NL` BBANs
+        // start with letters).
+        if !has_digits(text, 2) {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i + 4 <= bytes.len() {
+            let maybe_start = bytes.get(i).is_some_and(u8::is_ascii_uppercase);
+            let Some(end) = maybe_start.then(|| iban_at(text, i)).flatten() else {
+                i += 1;
+                continue;
+            };
+            out.push(candidate(i, end, ID, SCORE, priority::VALIDATED_PII));
+            i = end;
+        }
+    }
+}
+
+/// The end of an IBAN starting at byte `start`, if one does.
+fn iban_at(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let head = bytes.get(start..start + 4)?;
+    let is_upper = |b: &u8| b.is_ascii_uppercase();
+    let is_digit = |b: &u8| b.is_ascii_digit();
+    if !(head.iter().take(2).all(is_upper) && head.iter().skip(2).all(is_digit)) {
+        return None;
+    }
+    if prev_char(text, start).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let country = text.get(start..start + 2)?;
+    let expected = iban_length(country)?;
+    let check: u8 = text.get(start + 2..start + 4)?.parse().ok()?;
+    if !(2..=98).contains(&check) {
+        return None;
+    }
+    // Collect the BBAN: uppercase letters and digits; a single space may
+    // only stand between groups of four.
+    let mut compact = String::with_capacity(expected);
+    compact.push_str(text.get(start..start + 4)?);
+    let mut j = start + 4;
+    while compact.len() < expected {
+        match bytes.get(j) {
+            Some(b) if b.is_ascii_uppercase() || b.is_ascii_digit() => {
+                compact.push(char::from(*b));
+                j += 1;
+            }
+            Some(b' ')
+                if compact.len().is_multiple_of(4)
+                    && bytes
+                        .get(j + 1)
+                        .is_some_and(|n| n.is_ascii_uppercase() || n.is_ascii_digit()) =>
+            {
+                j += 1;
+            }
+            _ => return None,
+        }
+    }
+    if next_char(text, j).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    mod97(&compact).then_some(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        IbanDetector.detect(text, &mut out);
+        out.iter().map(|c| &text[c.start..c.end]).collect()
+    }
+
+    #[test]
+    fn finds_compact_and_grouped() {
+        let cases: &[(&str, &[&str])] = &[
+            ("IBAN DE50526018159083016613.", &["DE50526018159083016613"]),
+            (
+                "IBAN: DE50 5260 1815 9083 0166 13 (Sparkasse)",
+                &["DE50 5260 1815 9083 0166 13"],
+            ),
+            ("GB55CRNB91390996030824", &["GB55CRNB91390996030824"]),
+            ("pay to NL49 YKOS 7543 2319 48", &["NL49 YKOS 7543 2319 48"]),
+            ("NO5417603137215", &["NO5417603137215"]),
+            (
+                "RU6612233079244026859952890786666",
+                &["RU6612233079244026859952890786666"],
+            ),
+            (
+                "LC379022279180588871803340187801",
+                &["LC379022279180588871803340187801"],
+            ),
+            (
+                "MT41043483954862057986828288072",
+                &["MT41043483954862057986828288072"],
+            ),
+            (
+                "iban,amount\nFR9762819482199351819093786,10.00",
+                &["FR9762819482199351819093786"],
+            ),
+            (
+                "UA16 5004 7439 5755 1313 7353 7990 7",
+                &["UA16 5004 7439 5755 1313 7353 7990 7"],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(found(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_ibans() {
+        for text in [
+            "DE50526018159083016614",
+            "DE51526018159083016613",
+            "DE5052601815908301661",
+            "DE505260181590830166133",
+            "XDE50526018159083016613",
+            "US12345678901234567890",
+            "DE50 526 0181 5908 3016 613",
+            "de50526018159083016613",
+            "DE00526018159083016613",
+            "AB12 CDEF",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+}
