@@ -75,11 +75,14 @@ fn is_email(text: &str, start: usize, end: usize) -> bool {
     if prev_char(text, start) == Some('@') {
         return false;
     }
-    // The user part of a URL (`ssh://git@host/…`) is not an email.
-    if text
-        .get(..start)
-        .is_some_and(|before| before.ends_with("://"))
-    {
+    // The userinfo of a URL (`ssh://git@host/…`, `https://user:pass@host`)
+    // is not an email: look back over the token for `scheme://`.
+    if text.get(..start).is_some_and(|before| {
+        let token_start = before
+            .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '(' | '['))
+            .map_or(0, |i| i + 1);
+        before.get(token_start..).is_some_and(|t| t.contains("://"))
+    }) {
         return false;
     }
     match next_char(text, end) {
@@ -184,6 +187,7 @@ mod tests {
             "pin react-dom@18.2.0-rc.1",
             "git clone git@github.com:acme/repo.git",
             "ssh://git@gitlab.example.com/acme/repo.git",
+            "https://deploy:Tq8vN3xLm2Pz@git.internal.test/team/app.git",
             "user@example.c0m",
             "a@b@c",
             "x@-bad-.com",
