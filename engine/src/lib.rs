@@ -11,6 +11,9 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod finding;
+pub mod placeholder;
+pub mod stream;
+pub mod vault;
 
 pub use config::Config;
 pub use detect::Scanner;
