@@ -421,6 +421,27 @@ mod tests {
     }
 
     #[test]
+    fn matcher_rejects_as_soon_as_no_placeholder_can_follow() {
+        // The streaming hold-back relies on this: a run of upper-case letters
+        // is released at the first byte that makes the TYPE too long.
+        let mut m = Matcher::new();
+        for _ in 0..MAX_TYPE_LEN {
+            assert_eq!(m.step(b'A'), Step::Continue);
+        }
+        assert_eq!(m.step(b'A'), Step::Reject);
+        let mut m = Matcher::new();
+        for &b in b"EMAIL_3f" {
+            assert_eq!(m.step(b), Step::Continue);
+        }
+        assert_eq!(m.step(b'_'), Step::Reject);
+        let mut m = Matcher::new();
+        for &b in b"EMAIL_1" {
+            assert_eq!(m.step(b), Step::Continue);
+        }
+        assert_eq!(m.step(b']'), Step::Complete);
+    }
+
+    #[test]
     fn finds_tokens_in_text_and_resumes_after_rejects() {
         let text = "mail [EMAIL_1], [[PHONE_2]] and [NOTE [A_1][B_2]x [EMAIL_ tail";
         let found: Vec<_> = find_placeholders(text).collect();
