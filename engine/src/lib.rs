@@ -13,6 +13,9 @@ pub mod error;
 pub mod finding;
 mod hash;
 pub mod policy;
+pub mod placeholder;
+pub mod stream;
+pub mod vault;
 
 pub use config::Config;
 pub use detect::Scanner;
