@@ -11,6 +11,7 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod finding;
+pub mod payload;
 
 pub use config::Config;
 pub use detect::Scanner;
