@@ -12,8 +12,9 @@ pub mod detect;
 pub mod error;
 pub mod finding;
 mod hash;
-pub mod policy;
+pub mod payload;
 pub mod placeholder;
+pub mod policy;
 pub mod stream;
 pub mod vault;
 

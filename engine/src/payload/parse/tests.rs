@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Tests of the strict parser and the serializer.
+
+use super::*;
+use crate::payload::testutil::arb_value;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+fn parse(text: &str) -> Result<Value, PayloadError> {
+    parse_body(text.as_bytes(), &limits())
+}
+
+fn roundtrip(text: &str) -> String {
+    String::from_utf8(serialize(&parse(text).unwrap())).unwrap()
+}
+
+#[test]
+fn big_and_precise_numbers_keep_their_value() {
+    let body =
+        r#"{"a":12345678901234567890123,"b":0.1000000000000000055511151231257827,"c":1e400}"#;
+    // serde_json writes exponents with an explicit sign: same number, so the
+    // only rewrite is `1e400` -> `1e+400`.
+    assert_eq!(
+        roundtrip(body),
+        r#"{"a":12345678901234567890123,"b":0.1000000000000000055511151231257827,"c":1e+400}"#
+    );
+    let value = parse(body).unwrap();
+    assert_eq!(value["a"].to_string(), "12345678901234567890123");
+    assert_eq!(
+        value["b"].to_string(),
+        "0.1000000000000000055511151231257827"
+    );
+}
+
+#[test]
+fn number_spellings_survive() {
+    let cases = [
+        (
+            "[0,-0,-1,18446744073709551615,18446744073709551616]",
+            "[0,-0,-1,18446744073709551615,18446744073709551616]",
+        ),
+        (
+            "[-9223372036854775808,-9223372036854775809]",
+            "[-9223372036854775808,-9223372036854775809]",
+        ),
+        (
+            "[1.0,1.50,-0.0,2.5e-7,1E5,3e+2,-1.5E-10]",
+            "[1.0,1.50,-0.0,2.5e-7,1e+5,3e+2,-1.5e-10]",
+        ),
+        (
+            "[1e-400,123456789012345678901234567890.123456789]",
+            "[1e-400,123456789012345678901234567890.123456789]",
+        ),
+    ];
+    for (input, output) in cases {
+        assert_eq!(roundtrip(input), output, "{input}");
+        // Idempotent from then on.
+        assert_eq!(roundtrip(output), output);
+    }
+}
+
+#[test]
+fn key_order_is_kept() {
+    let body = r#"{"z":1,"a":{"y":2,"b":3},"m":[{"q":1,"c":2}]}"#;
+    assert_eq!(roundtrip(body), body);
+}
+
+#[test]
+fn duplicate_keys_are_refused_with_their_pointer() {
+    let cases = [
+        (r#"{"a":1,"a":2}"#, "/a"),
+        (
+            r#"{"messages":[{"role":"user","content":"x","content":"y"}]}"#,
+            "/messages/0/content",
+        ),
+        (r#"{"a":1,"\u0061":2}"#, "/a"),
+        (r#"{"x":{"a/b":1,"a/b":2}}"#, "/x/a~1b"),
+        (r#"{"x":{"t~":1,"t~":{}}}"#, "/x/t~0"),
+        (r#"[{}, {"k":[1,{"k":1,"k":1}]}]"#, "/1/k/1/k"),
+    ];
+    for (body, pointer) in cases {
+        assert_eq!(
+            parse(body),
+            Err(PayloadError::DuplicateKey {
+                pointer: pointer.to_string()
+            }),
+            "{body}"
+        );
+    }
+    let err = parse(r#"{"messages":[{"content":"x","content":"y"}]}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "duplicate object key at /messages/0/content"
+    );
+    // Hard negatives: same key in different objects, keys differing in case.
+    assert!(parse(r#"{"a":{"a":1},"b":{"a":2},"A":3}"#).is_ok());
+}
+
+#[test]
+fn depth_limit_is_exact() {
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let limits = Limits {
+        max_json_depth: 5,
+        ..Limits::default()
+    };
+    assert!(parse_body(nested(5).as_bytes(), &limits).is_ok());
+    assert_eq!(
+        parse_body(nested(6).as_bytes(), &limits),
+        Err(PayloadError::TooDeep {
+            limit: 5,
+            offset: 5
+        })
+    );
+    let objects = r#"{"a":{"b":{"c":{"d":{"e":1}}}}}"#;
+    assert!(parse_body(objects.as_bytes(), &limits).is_ok());
+    let objects = r#"{"a":{"b":{"c":{"d":{"e":{}}}}}}"#;
+    assert!(matches!(
+        parse_body(objects.as_bytes(), &limits),
+        Err(PayloadError::TooDeep { limit: 5, .. })
+    ));
+}
+
+#[test]
+fn depth_prescan_ignores_brackets_in_strings() {
+    let limits = Limits {
+        max_json_depth: 2,
+        ..Limits::default()
+    };
+    let body = r#"{"a":["[[[[{{{{", "\"[[[[", "\\", "{"]}"#;
+    assert!(parse_body(body.as_bytes(), &limits).is_ok());
+    let body = r#"{"a":["\\", [[]]]}"#;
+    assert!(matches!(
+        parse_body(body.as_bytes(), &limits),
+        Err(PayloadError::TooDeep { .. })
+    ));
+}
+
+#[test]
+fn depth_is_capped_by_the_parser_ceiling() {
+    let limits = Limits {
+        max_json_depth: 10_000,
+        ..Limits::default()
+    };
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    assert!(parse_body(nested(PARSER_MAX_DEPTH).as_bytes(), &limits).is_ok());
+    assert_eq!(
+        parse_body(nested(PARSER_MAX_DEPTH + 1).as_bytes(), &limits),
+        Err(PayloadError::TooDeep {
+            limit: PARSER_MAX_DEPTH,
+            offset: PARSER_MAX_DEPTH
+        })
+    );
+}
+
+#[test]
+fn seed_depth_guard_agrees_with_the_prescan() {
+    // The pre-scan normally fires first; check the seed's own guard directly.
+    let failure = parse_document(b"[[[]]]", 2).err().unwrap();
+    assert!(matches!(
+        failure,
+        Failure::Rejected(PayloadError::TooDeep { limit: 2, .. })
+    ));
+    assert!(parse_document(b"[[]]", 2).is_ok());
+    assert!(matches!(
+        parse_document(br#"{"a":{"b":{}}}"#, 2),
+        Err(Failure::Rejected(PayloadError::TooDeep { .. }))
+    ));
+    // A number at the deepest level is not a container.
+    assert!(parse_document(b"[[1.5, 12345678901234567890123]]", 2).is_ok());
+}
+
+#[test]
+fn size_limit_is_exact() {
+    let limits = Limits {
+        max_body_bytes: 8,
+        ..Limits::default()
+    };
+    assert!(parse_body(br#"{"a":12}"#, &limits).is_ok());
+    assert_eq!(
+        parse_body(br#"{"a":123}"#, &limits),
+        Err(PayloadError::TooLarge { size: 9, limit: 8 })
+    );
+}
+
+#[test]
+fn not_json_and_invalid_json_are_told_apart() {
+    for body in [
+        "",
+        "   ",
+        "hello",
+        "a=1&b=2",
+        "<xml/>",
+        "'x'",
+        "NaN",
+        "\"unterminated",
+    ] {
+        assert!(
+            matches!(parse(body), Err(PayloadError::NotJson { .. })),
+            "{body:?}: {:?}",
+            parse(body)
+        );
+    }
+    for body in [
+        r#"{"a":"#,
+        r#"{"a": NaN}"#,
+        r#"{"a":1,}"#,
+        r#"[1,2"#,
+        r#"{} {}"#,
+        r#"{"a":1} x"#,
+        "  {'a':1}",
+        r#"{"a":"\ud800"}"#,
+        r#"{"a":"\x"}"#,
+    ] {
+        assert!(
+            matches!(parse(body), Err(PayloadError::InvalidJson { .. })),
+            "{body:?}: {:?}",
+            parse(body)
+        );
+    }
+    // Scalars are JSON.
+    assert_eq!(parse(" \"text\" ").unwrap(), json!("text"));
+    assert_eq!(parse("42").unwrap(), json!(42));
+}
+
+#[test]
+fn invalid_json_names_where_it_failed() {
+    let body = "{\"messages\":[{\"role\":\"user\",\n\"content\":\"bad \\q escape\"}]}";
+    let err = parse(body).unwrap_err();
+    let PayloadError::InvalidJson {
+        line,
+        pointer,
+        message,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*line, 2);
+    assert_eq!(pointer.as_deref(), Some("/messages/0/content"));
+    assert!(!message.contains("at line"), "{message}");
+    assert!(err.to_string().contains("/messages/0/content"), "{err}");
+}
+
+#[test]
+fn invalid_utf8_is_invalid_json() {
+    assert!(matches!(
+        parse_body(b"{\"a\":\"\xff\"}", &limits()),
+        Err(PayloadError::InvalidJson { .. })
+    ));
+}
+
+#[test]
+fn utf8_bom_is_skipped_and_wide_encodings_refused() {
+    assert_eq!(
+        parse_body(b"\xEF\xBB\xBF{\"a\":1}", &limits()).unwrap(),
+        json!({"a": 1})
+    );
+    let utf16le: Vec<u8> = "{\"a\":1}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let utf16be: Vec<u8> = "{\"a\":1}"
+        .encode_utf16()
+        .flat_map(u16::to_be_bytes)
+        .collect();
+    let utf32le: Vec<u8> = "{\"a\":1}"
+        .chars()
+        .flat_map(|c| (c as u32).to_le_bytes())
+        .collect();
+    let utf32be: Vec<u8> = "{\"a\":1}"
+        .chars()
+        .flat_map(|c| (c as u32).to_be_bytes())
+        .collect();
+    let mut bom16 = vec![0xFF, 0xFE];
+    bom16.extend(&utf16le);
+    for (body, encoding) in [
+        (utf16le, "UTF-16LE"),
+        (utf16be, "UTF-16BE"),
+        (utf32le, "UTF-32LE"),
+        (utf32be, "UTF-32BE"),
+        (bom16, "UTF-16LE"),
+    ] {
+        assert_eq!(
+            parse_body(&body, &limits()),
+            Err(PayloadError::UnsupportedEncoding { encoding }),
+            "{encoding}"
+        );
+    }
+}
+
+#[test]
+fn the_number_marker_key_is_an_ordinary_key() {
+    // serde_json's own Value would turn this object into the number
+    // 4111111111111111, hiding the string from the scanner.
+    let body = r#"{"$serde_json::private::Number":"4111111111111111"}"#;
+    let value = parse(body).unwrap();
+    assert_eq!(
+        value,
+        json!({"$serde_json::private::Number": "4111111111111111"})
+    );
+    assert_eq!(roundtrip(body), body);
+    for body in [
+        r#"{"$serde_json::private::Number":"not a number"}"#,
+        r#"{"$serde_json::private::Number":{"x":[1,2]}}"#,
+        r#"{"a":1,"$serde_json::private::Number":"12"}"#,
+        r#"[{"$serde_json::private::Number":1.5}]"#,
+    ] {
+        assert_eq!(roundtrip(body), body);
+    }
+    assert!(matches!(
+        parse(r#"{"$serde_json::private::Number":1,"$serde_json::private::Number":2}"#),
+        Err(PayloadError::DuplicateKey { .. })
+    ));
+}
+
+#[test]
+fn strings_escape_like_serde_json() {
+    let value = json!({"s": "quote\" back\\ nl\n tab\t cr\r bs\u{8} ff\u{c} nul\u{0} us\u{1f} del\u{7f} é 🙂 \u{2028}"});
+    assert_eq!(serialize(&value), serde_json::to_vec(&value).unwrap());
+}
+
+#[test]
+fn embedded_documents() {
+    assert!(matches!(
+        parse_embedded(r#"{"city":"Paris"}"#, 8),
+        Embedded::Json(_)
+    ));
+    assert!(matches!(
+        parse_embedded("\"just a string\"", 8),
+        Embedded::Json(_)
+    ));
+    assert!(matches!(parse_embedded("city=Paris", 8), Embedded::Text));
+    assert!(matches!(
+        parse_embedded(r#"{"city":"Par"#, 8),
+        Embedded::Text
+    ));
+    assert!(matches!(parse_embedded("", 8), Embedded::Text));
+    assert!(matches!(
+        parse_embedded(r#"{"a":1,"a":2}"#, 8),
+        Embedded::Rejected(PayloadError::DuplicateKey { .. })
+    ));
+    assert!(matches!(
+        parse_embedded("[[[]]]", 2),
+        Embedded::Rejected(PayloadError::TooDeep { .. })
+    ));
+}
+
+#[test]
+fn error_messages_name_the_place() {
+    let cases = [
+        (
+            PayloadError::TooLarge {
+                size: 2_000_000,
+                limit: 1_048_576,
+            },
+            "body is 2000000 bytes, more than the limit of 1048576",
+        ),
+        (
+            PayloadError::UnexpectedType {
+                pointer: "/messages".into(),
+                expected: "an array",
+                found: "an object",
+            },
+            "/messages: expected an array, found an object",
+        ),
+        (
+            PayloadError::UnexpectedType {
+                pointer: String::new(),
+                expected: "an object",
+                found: "an array",
+            },
+            "the document root: expected an object, found an array",
+        ),
+        (
+            PayloadError::Embedded {
+                pointer: "/messages/1/tool_calls/0/function/arguments".into(),
+                error: Box::new(PayloadError::DuplicateKey {
+                    pointer: "/city".into(),
+                }),
+            },
+            "in the JSON-encoded string at /messages/1/tool_calls/0/function/arguments: \
+             duplicate object key at /city",
+        ),
+        (
+            PayloadError::TooDeep {
+                limit: 64,
+                offset: 70,
+            },
+            "JSON nests deeper than 64 levels (at byte 70)",
+        ),
+    ];
+    for (err, message) in cases {
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+proptest! {
+    #[test]
+    fn serialize_then_parse_is_identity(value in arb_value()) {
+        let bytes = serialize(&value);
+        prop_assert_eq!(&bytes, &serde_json::to_vec(&value).unwrap());
+        let parsed = parse_body(&bytes, &Limits { max_body_bytes: usize::MAX, ..Limits::default() });
+        prop_assert_eq!(parsed.as_ref(), Ok(&value));
+    }
+
+    #[test]
+    fn parser_agrees_with_serde_json_on_pretty_text(value in arb_value()) {
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let ours = parse(&pretty).unwrap();
+        let theirs: Value = serde_json::from_str(&pretty).unwrap();
+        prop_assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let _ = parse_body(&bytes, &limits());
+    }
+
+    #[test]
+    fn parser_never_panics_on_json_like_text(text in "[\\[\\]{}\",:\\\\ a0-9.eE+\\-tfnul]{0,48}") {
+        let _ = parse(&text);
+        let _ = parse_embedded(&text, 4);
+    }
+}
+
+#[test]
+fn config_floats_still_parse_with_arbitrary_precision() {
+    // The workspace enables `arbitrary_precision` for bodies; typed config
+    // fields must still read plain floats and integers.
+    let config = crate::config::Config::from_json(
+        br#"{"detectors":{"min_secret_entropy":2.5},"limits":{"max_json_depth":12}}"#,
+    )
+    .unwrap();
+    assert_eq!(config.detectors.min_secret_entropy, 2.5);
+    assert_eq!(config.limits.max_json_depth, 12);
+}
