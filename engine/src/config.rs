@@ -310,6 +310,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Deepest JSON nesting accepted.
     pub max_json_depth: usize,
+    /// Largest non-streamed response rewritten whole; a larger one is
+    /// forwarded as it is (placeholders left in place, counted).
+    pub max_response_bytes: usize,
     /// Most findings handled in one request before it is refused.
     pub max_findings: usize,
     /// Most distinct masked values in one request.
@@ -321,6 +324,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             max_json_depth: 64,
+            max_response_bytes: 8 * 1024 * 1024,
             max_findings: 4096,
             max_vault_entries: 4096,
         }
@@ -510,6 +514,7 @@ impl Config {
         for (field, value) in [
             ("max_body_bytes", limits.max_body_bytes),
             ("max_json_depth", limits.max_json_depth),
+            ("max_response_bytes", limits.max_response_bytes),
             ("max_findings", limits.max_findings),
             ("max_vault_entries", limits.max_vault_entries),
         ] {

@@ -22,12 +22,17 @@ pub use config::Config;
 pub use detect::Scanner;
 pub use error::ConfigError;
 pub use finding::{Category, Finding};
+pub use policy::{
+    Rejection, Report, ReportAction, RequestInfo, RequestOutcome, ResponseProcessor, Route, Session,
+};
 
 /// A configured engine: the validated config and its compiled detectors.
 #[derive(Debug)]
 pub struct Engine {
-    config: Config,
-    scanner: Scanner,
+    config: std::sync::Arc<Config>,
+    scanner: std::sync::Arc<Scanner>,
+    /// Profiles by name, shared with the sessions that use them.
+    profiles: std::collections::BTreeMap<String, std::sync::Arc<config::Profile>>,
 }
 
 impl Engine {
@@ -41,7 +46,16 @@ impl Engine {
     pub fn from_config(config: Config) -> Result<Engine, ConfigError> {
         config.validate()?;
         let scanner = Scanner::new(&config.detectors)?;
-        Ok(Engine { config, scanner })
+        let profiles = config
+            .profiles
+            .iter()
+            .map(|(name, p)| (name.clone(), std::sync::Arc::new(p.clone())))
+            .collect();
+        Ok(Engine {
+            config: std::sync::Arc::new(config),
+            scanner: std::sync::Arc::new(scanner),
+            profiles,
+        })
     }
 
     /// The configuration this engine runs.

@@ -1,7 +1,301 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Policy: turns findings into decisions on real API payloads.
+//!
+//! [`Engine::route`] picks the payload surface and the profile from what the
+//! gateway knows before the body; [`Engine::sanitize_request`] parses the
+//! body, scans every model-visible string and applies the profile (mask,
+//! redact, block, or only report in dry run); the returned [`Session`] goes
+//! to [`Engine::response_processor`], which restores placeholders and
+//! redacts model-generated values in the answer, streamed or not.
 
+mod output;
+mod report;
+mod response;
 mod select;
+mod text;
 
+pub use output::{HOLD_BACK, MAX_PENDING};
+pub use report::{Report, ReportAction};
+pub use response::{ResponseProcessor, Session};
 pub use select::RequestInfo;
-pub(crate) use select::select_profile;
+
+use crate::Engine;
+use crate::config::{Mode, NonJsonAction, Profile, SurfaceKind};
+use crate::payload::{self, ApiError, ApiErrorKind, PayloadError, WalkError, WalkOptions};
+use crate::vault::Vault;
+use response::SessionInner;
+use serde_json::Value;
+use std::sync::Arc;
+use text::{RequestSanitizer, SanitizeError};
+
+/// Where a request goes: its payload surface and profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The API shape; `None` when the path is no LLM/MCP endpoint (the
+    /// gateway passes such requests through untouched).
+    pub surface: Option<SurfaceKind>,
+    /// Profile name (may name a profile that does not exist when a route
+    /// chose it; the request is then refused).
+    pub profile: String,
+}
+
+/// The decision on a request body.
+#[derive(Debug)]
+pub enum RequestOutcome {
+    /// Send the request upstream.
+    Forward {
+        /// The rewritten body, or `None` to forward the original bytes
+        /// (nothing to change, or dry run).
+        body: Option<Vec<u8>>,
+        /// What the response needs to restore placeholders.
+        session: Session,
+        /// What was found and done.
+        report: Report,
+    },
+    /// Answer locally; nothing goes upstream.
+    Reject(Rejection),
+}
+
+/// A local reply in the API's own error shape.
+#[derive(Debug)]
+pub struct Rejection {
+    /// HTTP status (403 blocked, 400 malformed, 413 too large, 415 not
+    /// JSON, 500 internal; MCP answers JSON-RPC errors with 200).
+    pub status: u16,
+    /// JSON error body: OpenAI `{"error":{…}}`, Anthropic
+    /// `{"type":"error",…}`, or a JSON-RPC error with the request's id.
+    pub body: Vec<u8>,
+    /// What was found and done.
+    pub report: Report,
+}
+
+impl Engine {
+    /// The surface and profile of a request, from its headers alone.
+    pub fn route(&self, req: &RequestInfo<'_>) -> Route {
+        Route {
+            surface: payload::surface_for_path(req.path, &self.config.routes),
+            profile: select::select_profile(&self.config, req),
+        }
+    }
+
+    /// Largest request body Shroud inspects (`limits.max_body_bytes`).
+    pub fn max_body_bytes(&self) -> usize {
+        self.config.limits.max_body_bytes
+    }
+
+    /// The 413 reply for a body over `max_body_bytes`.
+    pub fn too_large(&self, route: &Route) -> Rejection {
+        let mut report = Report::new(&route.profile, route.surface);
+        let limit = self.config.limits.max_body_bytes;
+        report.error = Some(format!("body larger than {limit} bytes"));
+        let err = ApiError::new(
+            ApiErrorKind::TooLarge,
+            format!("Request body is larger than the {limit}-byte limit Shroud inspects."),
+        );
+        reject(route, err, None, report)
+    }
+
+    /// Inspects a whole request body and applies the route's profile.
+    pub fn sanitize_request(
+        &self,
+        route: &Route,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> RequestOutcome {
+        let surface = route.surface.unwrap_or(SurfaceKind::Generic);
+        let mut report = Report::new(&route.profile, route.surface);
+        report.bytes_scanned = body.len();
+        let Some(profile) = self.profiles.get(&route.profile).cloned().or_else(|| {
+            (route.profile == crate::config::DEFAULT_PROFILE).then(|| Arc::new(Profile::default()))
+        }) else {
+            report.error = Some(format!("unknown profile {:?}", route.profile));
+            let err = ApiError::new(
+                ApiErrorKind::Internal,
+                format!(
+                    "Shroud has no profile named {:?} for this route.",
+                    route.profile
+                ),
+            );
+            return RequestOutcome::Reject(reject(route, err, None, report));
+        };
+        report.dry_run = profile.mode == Mode::DryRun;
+        let limits = &self.config.limits;
+        if body.len() > limits.max_body_bytes {
+            return RequestOutcome::Reject(self.too_large(route));
+        }
+        let mut vault = Vault::new(
+            self.config
+                .placeholders
+                .deterministic_key
+                .as_deref()
+                .map(str::as_bytes),
+            limits.max_vault_entries,
+        );
+        // Placeholder-shaped text the client sent can never be restored.
+        vault.reserve_input(&String::from_utf8_lossy(body));
+        let mut not_json = None;
+        let mut doc = match payload::parse_body(body, limits) {
+            Ok(doc) => Some(doc),
+            Err(err @ PayloadError::NotJson { .. }) if !declares_json(content_type) => {
+                not_json = Some(err);
+                None
+            }
+            Err(err) => {
+                report.error = Some(err.to_string());
+                let api = match err {
+                    // It says JSON and is not: malformed, not "some other type".
+                    PayloadError::NotJson { .. } => ApiError::new(
+                        ApiErrorKind::InvalidRequest,
+                        format!("The body is declared as JSON but is not: {err}."),
+                    ),
+                    _ => ApiError::from_payload_error(&err),
+                };
+                return RequestOutcome::Reject(reject(route, api, None, report));
+            }
+        };
+        let enforce = profile.mode == Mode::Enforce;
+        let mut sanitizer = RequestSanitizer::new(
+            &self.scanner,
+            &profile,
+            &mut vault,
+            &mut report,
+            limits.max_findings,
+            enforce,
+        );
+        let mut text_body = None;
+        let walked: Result<(), WalkError<SanitizeError>> = match doc.as_mut() {
+            Some(doc) => {
+                let options = WalkOptions::from_config(&self.config);
+                payload::walk_request(surface, doc, &options, &mut |text, _field| {
+                    sanitizer.visit(text)
+                })
+            }
+            None => match self.config.non_json {
+                NonJsonAction::Pass => Ok(()),
+                NonJsonAction::Reject => Err(WalkError::Payload(not_json.unwrap_or(
+                    PayloadError::NotJson {
+                        line: 1,
+                        column: 1,
+                        message: "not a JSON document".into(),
+                    },
+                ))),
+                NonJsonAction::ScanText => match std::str::from_utf8(body) {
+                    Ok(text) => {
+                        let mut text = text.to_string();
+                        let result = sanitizer.visit(&mut text).map_err(WalkError::Visitor);
+                        text_body = Some(text);
+                        result
+                    }
+                    Err(_) => Err(WalkError::Payload(PayloadError::UnsupportedEncoding {
+                        encoding: "non-UTF-8 text",
+                    })),
+                },
+            },
+        };
+        let (changed, blocked) = (sanitizer.changed, sanitizer.blocked);
+        if let Err(err) = walked {
+            let api = match &err {
+                WalkError::Payload(p) => ApiError::from_payload_error(p),
+                WalkError::Visitor(v) => ApiError::new(
+                    ApiErrorKind::Blocked,
+                    format!("Request blocked by Shroud: {v}."),
+                ),
+            };
+            report.error = Some(err.to_string());
+            report.raise(ReportAction::Error);
+            return RequestOutcome::Reject(reject(route, api, doc.as_ref(), report));
+        }
+        if blocked && enforce {
+            let details = report.details(Some(crate::config::Action::Block), |c, k| {
+                profile.action_for(c, k)
+            });
+            let summary = summarize(&details);
+            let err = ApiError::new(
+                ApiErrorKind::Blocked,
+                format!("Request blocked by Shroud: it contains {summary}. Remove them and retry."),
+            )
+            .with_details(details);
+            return RequestOutcome::Reject(reject(route, err, doc.as_ref(), report));
+        }
+        let body = match (enforce && changed, doc, text_body) {
+            (false, _, _) => None,
+            (true, Some(doc), _) => Some(payload::serialize(&doc)),
+            (true, None, Some(text)) => Some(text.into_bytes()),
+            (true, None, None) => None,
+        };
+        let session = if enforce && route.surface.is_some() {
+            Session {
+                inner: Some(SessionInner {
+                    vault: Arc::new(vault),
+                    profile,
+                    surface,
+                }),
+            }
+        } else {
+            Session::none()
+        };
+        RequestOutcome::Forward {
+            body,
+            session,
+            report,
+        }
+    }
+
+    /// A processor for the response to a request forwarded with `session`.
+    pub fn response_processor(
+        &self,
+        _route: &Route,
+        session: Session,
+        content_type: Option<&str>,
+    ) -> ResponseProcessor {
+        ResponseProcessor::new(
+            Arc::clone(&self.scanner),
+            Arc::clone(&self.config),
+            session,
+            content_type,
+        )
+    }
+}
+
+/// A content type that says the body is JSON, so a non-JSON body is an
+/// error rather than a non-JSON request.
+fn declares_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
+fn reject(route: &Route, err: ApiError, request: Option<&Value>, mut report: Report) -> Rejection {
+    if err.kind != ApiErrorKind::Blocked {
+        report.raise(ReportAction::Error);
+    } else {
+        report.raise(ReportAction::Block);
+    }
+    let (status, body) =
+        payload::error_body(route.surface.unwrap_or(SurfaceKind::Generic), &err, request);
+    Rejection {
+        status,
+        body,
+        report,
+    }
+}
+
+/// `secret (openai_api_key ×1)`-style text for the client; counts only.
+fn summarize(details: &Value) -> String {
+    let types = details.get("types").and_then(Value::as_object);
+    let categories = details.get("categories").and_then(Value::as_object);
+    let list = |m: Option<&serde_json::Map<String, Value>>| {
+        m.map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k} ×{}", v.as_u64().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+    };
+    format!("sensitive data: {} ({})", list(categories), list(types))
+}
+
+#[cfg(test)]
+mod tests;

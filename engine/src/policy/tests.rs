@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+//! End-to-end policy tests: request in, upstream body and response out.
+
+use super::*;
+use proptest::prelude::*;
+use serde_json::json;
+
+const EMAIL: &str = "jane.doe@example.org";
+const KEY: &str = "sk-proj-C3J27XDCG2LmlZGEONYlgCtjfIZ4SOcMz9CPVNPkNa1Hedcm";
+
+fn engine(config: &str) -> Engine {
+    Engine::new(config.as_bytes()).unwrap()
+}
+
+fn route(e: &Engine, path: &str) -> Route {
+    e.route(&RequestInfo {
+        path,
+        ..Default::default()
+    })
+}
+
+fn forward(outcome: RequestOutcome) -> (Option<Vec<u8>>, Session, Report) {
+    match outcome {
+        RequestOutcome::Forward {
+            body,
+            session,
+            report,
+        } => (body, session, report),
+        RequestOutcome::Reject(r) => panic!(
+            "rejected {}: {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        ),
+    }
+}
+
+fn rejection(outcome: RequestOutcome) -> Rejection {
+    match outcome {
+        RequestOutcome::Reject(r) => r,
+        RequestOutcome::Forward { .. } => panic!("forwarded"),
+    }
+}
+
+fn chat(text: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "model": "gpt-4o-mini",
+        "messages": [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": text}
+        ]
+    }))
+    .unwrap()
+}
+
+fn respond(
+    e: &Engine,
+    r: &Route,
+    session: Session,
+    content_type: &str,
+    chunks: &[&[u8]],
+) -> Vec<u8> {
+    let mut p = e.response_processor(r, session, Some(content_type));
+    let mut out = Vec::new();
+    for c in chunks {
+        out.extend(p.push(c));
+    }
+    out.extend(p.finish());
+    out
+}
+
+/// The placeholder the upstream received in place of `value`.
+fn placeholder_in(upstream: &str) -> String {
+    let start = upstream.find("[EMAIL_").expect("no placeholder");
+    let end = upstream[start..].find(']').unwrap() + start + 1;
+    upstream[start..end].to_string()
+}
+
+#[test]
+fn chat_email_is_masked_upstream_and_restored_in_the_answer() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let (body, session, report) = forward(e.sanitize_request(
+        &r,
+        Some("application/json"),
+        &chat(&format!("Write to {EMAIL} please")),
+    ));
+    let upstream = String::from_utf8(body.unwrap()).unwrap();
+    assert!(!upstream.contains(EMAIL), "{upstream}");
+    let ph = placeholder_in(&upstream);
+    assert_eq!(report.action, ReportAction::Mask);
+    assert_eq!(
+        report.counts,
+        [(crate::Category::Pii, "email".to_string(), 1)]
+    );
+    let answer = json!({"id": "chatcmpl-1", "object": "chat.completion", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": format!("Done, I wrote to {ph}.")}, "finish_reason": "stop"}
+    ]});
+    let out = respond(
+        &e,
+        &r,
+        session,
+        "application/json",
+        &[&serde_json::to_vec(&answer).unwrap()],
+    );
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        out["choices"][0]["message"]["content"],
+        format!("Done, I wrote to {EMAIL}.")
+    );
+}
+
+#[test]
+fn a_secret_blocks_with_an_api_shaped_403_that_names_no_value() {
+    let e = engine("{}");
+    for (path, marker) in [("/v1/chat/completions", "error"), ("/v1/messages", "type")] {
+        let r = route(&e, path);
+        let body = if path == "/v1/messages" {
+            serde_json::to_vec(&json!({"model": "claude", "max_tokens": 10, "messages": [{"role": "user", "content": format!("key {KEY}")}]})).unwrap()
+        } else {
+            chat(&format!("my key is {KEY}"))
+        };
+        let rej = rejection(e.sanitize_request(&r, Some("application/json"), &body));
+        assert_eq!(rej.status, 403);
+        let text = String::from_utf8(rej.body).unwrap();
+        assert!(!text.contains(KEY) && !text.contains("C3J27"), "{text}");
+        assert!(text.contains("secret"), "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert!(v.get(marker).is_some(), "{text}");
+        assert_eq!(rej.report.action, ReportAction::Block);
+    }
+}
+
+#[test]
+fn dry_run_forwards_the_original_and_reports() {
+    let e = engine(r#"{"profiles": {"default": {"mode": "dry_run"}}}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let (body, session, report) =
+        forward(e.sanitize_request(&r, None, &chat(&format!("{EMAIL} and {KEY}"))));
+    assert!(body.is_none());
+    assert!(report.dry_run);
+    assert_eq!(report.action, ReportAction::Block);
+    assert_eq!(session.masked_values(), 0);
+}
+
+#[test]
+fn redact_is_irreversible() {
+    let e = engine(r#"{"profiles": {"default": {"actions": {"email": "redact"}}}}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(&format!("mail {EMAIL}"))));
+    let upstream = String::from_utf8(body.unwrap()).unwrap();
+    assert!(upstream.contains("[REDACTED:email]") && !upstream.contains(EMAIL));
+    assert_eq!(session.masked_values(), 0);
+}
+
+#[test]
+fn malformed_oversized_and_non_json_bodies_are_refused() {
+    let e = engine(r#"{"limits": {"max_body_bytes": 1000}}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let rej = rejection(e.sanitize_request(&r, Some("application/json"), b"{\"messages\": [}"));
+    assert_eq!(rej.status, 400);
+    let rej = rejection(e.sanitize_request(&r, Some("application/json"), &vec![b' '; 1001]));
+    assert_eq!(rej.status, 413);
+    let rej = rejection(e.sanitize_request(&r, Some("text/plain"), b"hello there"));
+    assert_eq!(rej.status, 415);
+    // Claims JSON but is not: a 400, never "not JSON, pass".
+    let e = engine(r#"{"non_json": "pass"}"#);
+    let rej = rejection(e.sanitize_request(&r, Some("application/json"), b"hello"));
+    assert_eq!(rej.status, 400);
+    let (body, _, _) = forward(e.sanitize_request(&r, Some("text/plain"), b"hello"));
+    assert!(body.is_none());
+}
+
+#[test]
+fn non_json_text_can_be_scanned() {
+    let e = engine(r#"{"non_json": "scan_text"}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let (body, _, _) =
+        forward(e.sanitize_request(&r, Some("text/plain"), format!("hi {EMAIL}").as_bytes()));
+    let body = String::from_utf8(body.unwrap()).unwrap();
+    assert!(body.starts_with("hi [EMAIL_") && !body.contains(EMAIL));
+}
+
+#[test]
+fn a_typed_placeholder_never_returns_someone_elses_value() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let (body, session, _) = forward(e.sanitize_request(
+        &r,
+        None,
+        &chat(&format!("[EMAIL_1] is mine, {EMAIL} is hers")),
+    ));
+    let upstream = String::from_utf8(body.unwrap()).unwrap();
+    assert!(upstream.contains("[EMAIL_1] is mine"));
+    let ph = placeholder_in(&upstream[upstream.find("is mine").unwrap()..]);
+    assert_ne!(ph, "[EMAIL_1]");
+    let answer = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": format!("[EMAIL_1] vs {ph}")}}]});
+    let out = respond(
+        &e,
+        &r,
+        session,
+        "application/json",
+        &[&serde_json::to_vec(&answer).unwrap()],
+    );
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        out["choices"][0]["message"]["content"],
+        format!("[EMAIL_1] vs {EMAIL}")
+    );
+}
+
+#[test]
+fn model_generated_values_are_redacted_in_json_answers() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let (_, session, _) = forward(e.sanitize_request(&r, None, &chat("hello")));
+    let answer = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "Call +1 415-555-0132 or mail boss@example.com"}}]});
+    let out = respond(
+        &e,
+        &r,
+        session,
+        "application/json; charset=utf-8",
+        &[&serde_json::to_vec(&answer).unwrap()],
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        !out.contains("boss@example.com") && !out.contains("555-0132"),
+        "{out}"
+    );
+    assert!(out.contains("[REDACTED:email]"), "{out}");
+}
+
+#[test]
+fn tool_arguments_keep_placeholders_unless_configured() {
+    for (config, restored) in [
+        ("{}", false),
+        (
+            r#"{"profiles":{"default":{"rehydrate_tool_arguments":true}}}"#,
+            true,
+        ),
+    ] {
+        let e = engine(config);
+        let r = route(&e, "/v1/chat/completions");
+        let (body, session, _) =
+            forward(e.sanitize_request(&r, None, &chat(&format!("email {EMAIL}"))));
+        let ph = placeholder_in(&String::from_utf8(body.unwrap()).unwrap());
+        let args = json!({"to": ph}).to_string();
+        let answer = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": null,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "send", "arguments": args}}]}}]});
+        let out = respond(
+            &e,
+            &r,
+            session,
+            "application/json",
+            &[&serde_json::to_vec(&answer).unwrap()],
+        );
+        let out: Value = serde_json::from_slice(&out).unwrap();
+        let args: Value = serde_json::from_str(
+            out["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(args["to"] == EMAIL, restored, "{config}: {args}");
+    }
+}
+
+#[test]
+fn anthropic_stream_is_restored_at_every_split() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/messages");
+    let req = json!({"model": "claude", "max_tokens": 100, "messages": [{"role": "user", "content": format!("note {EMAIL}")}]});
+    let (body, session, _) =
+        forward(e.sanitize_request(&r, None, &serde_json::to_vec(&req).unwrap()));
+    let ph = placeholder_in(&String::from_utf8(body.unwrap()).unwrap());
+    let (a, b) = ph.split_at(4);
+    let stream = format!(
+        "event: message_start\ndata: {{\"type\":\"message_start\",\"message\":{{\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[]}}}}\n\n\
+         event: content_block_start\ndata: {{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{{\"type\":\"text\",\"text\":\"\"}}}}\n\n\
+         event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"Noted: {a}\"}}}}\n\n\
+         event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"{b} thanks\"}}}}\n\n\
+         event: content_block_stop\ndata: {{\"type\":\"content_block_stop\",\"index\":0}}\n\n\
+         event: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n"
+    );
+    let text_of = |out: &[u8]| -> String {
+        String::from_utf8(out.to_vec())
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .filter_map(|v| v["delta"]["text"].as_str().map(str::to_string))
+            .collect()
+    };
+    for split in 0..=stream.len() {
+        let (x, y) = stream.as_bytes().split_at(split);
+        let (_, session, _) =
+            forward(e.sanitize_request(&r, None, &serde_json::to_vec(&req).unwrap()));
+        let out = respond(&e, &r, session, "text/event-stream", &[x, y]);
+        assert_eq!(
+            text_of(&out),
+            format!("Noted: {EMAIL} thanks"),
+            "split at {split}"
+        );
+    }
+    let out = respond(&e, &r, session, "text/event-stream", &[stream.as_bytes()]);
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("event: message_stop")
+    );
+}
+
+#[test]
+fn mcp_tool_call_with_a_secret_gets_a_json_rpc_error_with_its_id() {
+    let e = engine(r#"{"routes": [{"path_prefix": "/mcp", "surface": "mcp"}]}"#);
+    let r = route(&e, "/mcp");
+    assert_eq!(r.surface, Some(SurfaceKind::Mcp));
+    let req = json!({"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "deploy", "arguments": {"token": KEY}}});
+    let rej = rejection(e.sanitize_request(&r, None, &serde_json::to_vec(&req).unwrap()));
+    let v: Value = serde_json::from_slice(&rej.body).unwrap();
+    assert_eq!(v["id"], 42);
+    assert!(v["error"]["message"].as_str().unwrap().contains("secret"));
+    assert!(!String::from_utf8_lossy(&rej.body).contains("C3J27"));
+}
+
+#[test]
+fn unknown_route_profile_fails_closed() {
+    let e = engine("{}");
+    let r = e.route(&RequestInfo {
+        path: "/v1/chat/completions",
+        route_profile: Some("nope"),
+        ..Default::default()
+    });
+    let rej = rejection(e.sanitize_request(&r, None, &chat("hi")));
+    assert_eq!(rej.status, 500);
+}
+
+#[test]
+fn findings_limit_is_enforced() {
+    let e = engine(r#"{"limits": {"max_findings": 2}}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let text = "a@example.org b@example.org c@example.org";
+    let rej = rejection(e.sanitize_request(&r, None, &chat(text)));
+    assert_eq!(rej.status, 403);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// No masked value ever reaches the upstream, and restoring the
+    /// upstream's text gives the user's text back.
+    #[test]
+    fn masked_values_never_reach_upstream(words in proptest::collection::vec("[a-z]{1,8}", 1..20), at in proptest::collection::vec(0usize..20, 1..4)) {
+        let e = engine("{}");
+        let r = route(&e, "/v1/chat/completions");
+        let mut parts: Vec<String> = words.clone();
+        let emails: Vec<String> = at.iter().enumerate().map(|(i, _)| format!("user{i}.x@example{i}.org")).collect();
+        for (i, pos) in at.iter().enumerate() {
+            let pos = (*pos).min(parts.len());
+            parts.insert(pos, emails[i].clone());
+        }
+        let text = parts.join(" ");
+        let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(&text)));
+        let upstream = String::from_utf8(body.unwrap()).unwrap();
+        for email in &emails {
+            prop_assert!(!upstream.contains(email.as_str()));
+        }
+        let sent: Value = serde_json::from_str(&upstream).unwrap();
+        let masked = sent["messages"][1]["content"].as_str().unwrap().to_string();
+        let answer = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": masked}}]});
+        let out = respond(&e, &r, session, "application/json", &[&serde_json::to_vec(&answer).unwrap()]);
+        let out: Value = serde_json::from_slice(&out).unwrap();
+        prop_assert_eq!(out["choices"][0]["message"]["content"].as_str().unwrap(), text.as_str());
+    }
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Applying a profile to one string: scan, decide per finding, rewrite.
+
+use super::report::Report;
+use crate::config::{Action, Profile};
+use crate::detect::Scanner;
+use crate::finding::Finding;
+use crate::placeholder;
+use crate::vault::{Vault, VaultFull};
+use std::fmt;
+
+/// Why a request's text could not be sanitized within its limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SanitizeError {
+    /// More findings than `limits.max_findings`.
+    TooManyFindings { limit: usize },
+    /// More distinct masked values than `limits.max_vault_entries`.
+    VaultFull(VaultFull),
+}
+
+impl fmt::Display for SanitizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SanitizeError::TooManyFindings { limit } => {
+                write!(f, "more than {limit} sensitive values in one request")
+            }
+            SanitizeError::VaultFull(full) => write!(
+                f,
+                "more than {} distinct masked values in one request",
+                full.max_entries
+            ),
+        }
+    }
+}
+
+/// Sanitizes every string of one request against one profile, filling the
+/// request's vault and report.
+pub(crate) struct RequestSanitizer<'a> {
+    pub scanner: &'a Scanner,
+    pub profile: &'a Profile,
+    pub vault: &'a mut Vault,
+    pub report: &'a mut Report,
+    pub max_findings: usize,
+    /// Rewrite the strings (false in dry run: decide and count only).
+    pub enforce: bool,
+    /// Some string was rewritten.
+    pub changed: bool,
+    /// Some finding's action is `block`.
+    pub blocked: bool,
+    findings_seen: usize,
+}
+
+impl<'a> RequestSanitizer<'a> {
+    pub(crate) fn new(
+        scanner: &'a Scanner,
+        profile: &'a Profile,
+        vault: &'a mut Vault,
+        report: &'a mut Report,
+        max_findings: usize,
+        enforce: bool,
+    ) -> Self {
+        RequestSanitizer {
+            scanner,
+            profile,
+            vault,
+            report,
+            max_findings,
+            enforce,
+            changed: false,
+            blocked: false,
+            findings_seen: 0,
+        }
+    }
+
+    /// Scans `text` and applies the profile's action to each finding.
+    pub(crate) fn visit(&mut self, text: &mut String) -> Result<(), SanitizeError> {
+        let findings = self.scanner.scan(text);
+        if findings.is_empty() {
+            return Ok(());
+        }
+        self.findings_seen += findings.len();
+        if self.findings_seen > self.max_findings {
+            return Err(SanitizeError::TooManyFindings {
+                limit: self.max_findings,
+            });
+        }
+        let mut replacements = Vec::with_capacity(findings.len());
+        for finding in &findings {
+            let action = self.profile.action_for(finding.category, &finding.kind);
+            self.report.record(finding.category, &finding.kind, action);
+            let replacement = match action {
+                Action::Allow => None,
+                Action::Block => {
+                    self.blocked = true;
+                    None
+                }
+                Action::Redact => Some(placeholder::redaction(&finding.kind)),
+                Action::Mask => {
+                    let value = text.get(finding.byte_start..finding.byte_end).unwrap_or("");
+                    Some(
+                        self.vault
+                            .mask(&finding.kind, value)
+                            .map_err(SanitizeError::VaultFull)?,
+                    )
+                }
+            };
+            replacements.push(replacement);
+        }
+        if self.enforce && replacements.iter().any(Option::is_some) {
+            *text = rewrite(text, &findings, &replacements);
+            self.changed = true;
+        }
+        Ok(())
+    }
+}
+
+/// `text` with each finding's span replaced by its replacement (`None`
+/// keeps the original). Findings are sorted and disjoint.
+pub(crate) fn rewrite(text: &str, findings: &[Finding], replacements: &[Option<String>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (finding, replacement) in findings.iter().zip(replacements) {
+        let Some(replacement) = replacement else {
+            continue;
+        };
+        if finding.byte_start < last {
+            continue;
+        }
+        out.push_str(text.get(last..finding.byte_start).unwrap_or(""));
+        out.push_str(replacement);
+        last = finding.byte_end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
+}
+
+/// Redacts, in model output, every value the profile does not allow.
+/// Returns the rewritten text (or `None` when nothing changed) and the
+/// number of values redacted. Output can't be blocked once it streams, so
+/// `mask` and `block` also redact here.
+pub(crate) fn redact_output(
+    scanner: &Scanner,
+    profile: &Profile,
+    text: &str,
+) -> (Option<String>, u32) {
+    let findings = scanner.scan(text);
+    let replacements: Vec<Option<String>> = findings
+        .iter()
+        .map(|f| match profile.action_for(f.category, &f.kind) {
+            Action::Allow => None,
+            Action::Mask | Action::Redact | Action::Block => Some(placeholder::redaction(&f.kind)),
+        })
+        .collect();
+    let n = replacements.iter().filter(|r| r.is_some()).count();
+    if n == 0 {
+        return (None, 0);
+    }
+    (
+        Some(rewrite(text, &findings, &replacements)),
+        u32::try_from(n).unwrap_or(u32::MAX),
+    )
+}
