@@ -107,6 +107,7 @@ impl ShroudHttp {
     /// A local reply; the filter's own response callbacks then leave it alone.
     fn reply(&mut self, status: u16, body: &[u8], action: &str) -> Action {
         self.state = State::Rejected;
+        self.status = Some(status);
         self.body = Vec::new();
         let headers = [
             ("content-type", "application/json"),

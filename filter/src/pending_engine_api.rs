@@ -547,7 +547,7 @@ impl ResponseProcessor {
             full.push_str(&tail);
         }
         full.push_str(&text);
-        let keep = (1..full.len())
+        let keep = (1..=full.len())
             .filter(|&i| full.is_char_boundary(full.len() - i))
             .filter(|&i| {
                 let suffix = full.get(full.len() - i..).unwrap_or_default();
