@@ -66,3 +66,78 @@ pub fn line(record: &Record) -> String {
     fields.insert("micros".into(), json!(record.micros));
     format!("{PREFIX} {}", Value::Object(fields))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ReportAction;
+    use shroud_engine::Category;
+    use shroud_engine::config::SurfaceKind;
+
+    #[test]
+    fn line_is_prefixed_json_with_metadata_only() {
+        let report = Report {
+            action: ReportAction::Mask,
+            dry_run: false,
+            profile: "default".into(),
+            surface: Some(SurfaceKind::OpenaiChat),
+            counts: vec![(Category::Pii, "email".into(), 2)],
+            bytes_scanned: 120,
+            error: None,
+        };
+        let line = line(&Record {
+            request_id: "rid-1",
+            route_name: Some("llm"),
+            report: Some(&report),
+            status: Some(200),
+            sizes: Sizes {
+                request_in: 120,
+                request_out: 110,
+                response_in: 50,
+                response_out: 60,
+            },
+            micros: 42,
+        });
+        let json = line.strip_prefix("shroud.audit ").unwrap();
+        let v: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["request_id"], "rid-1");
+        assert_eq!(v["surface"], "openai_chat");
+        assert_eq!(v["action"], "mask");
+        assert_eq!(
+            v["findings"][0],
+            json!({"category": "pii", "type": "email", "count": 2})
+        );
+        assert_eq!(v["bytes"]["request_out"], 110);
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "request_id",
+                "route",
+                "profile",
+                "surface",
+                "action",
+                "dry_run",
+                "findings",
+                "bytes_scanned",
+                "error",
+                "status",
+                "bytes",
+                "micros"
+            ]
+        );
+    }
+
+    #[test]
+    fn incomplete_request_still_logs() {
+        let line = line(&Record {
+            request_id: "rid-2",
+            route_name: None,
+            report: None,
+            status: None,
+            sizes: Sizes::default(),
+            micros: 0,
+        });
+        assert!(line.contains(r#""action":"incomplete""#), "{line}");
+    }
+}
