@@ -445,29 +445,34 @@ def test_audit_log_is_metadata_only(gateway, mock):
     assert by_id["e2e-audit-3"]["surface"] == "mcp"
 
 
-def test_body_bound_is_shrouds_not_envoys(gateway_factory, mock, tmp_path):
+@pytest.fixture(scope="module")
+def big_gateway(gateway_factory, tmp_path_factory):
+    """A gateway whose config allows 4 MiB bodies (Envoy's buffer limit is 1 MiB)."""
+    config = tmp_path_factory.mktemp("big") / "big.json"
+    config.write_text(json.dumps({"limits": {"max_body_bytes": 4 * 1024 * 1024}}))
+    return gateway_factory(name="bigbody", plugin_config=config)
+
+
+def test_body_bound_is_shrouds_not_envoys(big_gateway, mock):
     """Swallowed bodies are bounded by limits.max_body_bytes, not by Envoy's
     1 MiB buffer limit: a 3 MiB request passes when the config allows 4 MiB."""
-    config = tmp_path / "big.json"
-    config.write_text(json.dumps({"limits": {"max_body_bytes": 4 * 1024 * 1024}}))
-    big = gateway_factory(name="bigbody", plugin_config=config)
     mock.clear()
     words = b"lorem ipsum dolor sit amet " * 2400  # ~64 KiB
     pieces = [b'{"model":"m","messages":[{"role":"user","content":"'] + [words] * 48 + [b'"}]}']
-    resp = big.post("/v1/chat/completions", pieces=pieces)
+    resp = big_gateway.post("/v1/chat/completions", pieces=pieces)
     assert resp.status == 200, resp.text[:300]
     record = last_received(mock, "/v1/chat/completions")
     assert record["complete"] and record["body"].encode() == b"".join(pieces)
 
 
-def test_large_json_answer_is_not_buffered_by_envoy(gateway, mock):
-    """A 2 MiB JSON answer (over Envoy's buffer limit) arrives whole and
+def test_large_json_answer_is_not_buffered_by_envoy(big_gateway, mock):
+    """A 2 MiB JSON answer (over Envoy's 1 MiB buffer limit) arrives whole and
     intact: the filter accumulates it itself instead of asking Envoy to."""
     mock.clear()
     text = "x" * (2 * 1024 * 1024)
     body = json.dumps({"id": "chatcmpl-big", "object": "chat.completion", "choices": [
         {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]})
     mock.script_next(status=200, headers={"content-type": "application/json"}, body=body, chunk_bytes=16384)
-    resp = send(gateway, "chat", MASK_TEXT)
+    resp = send(big_gateway, "chat", MASK_TEXT)
     assert resp.status == 200
     assert resp.json()["choices"][0]["message"]["content"] == text
