@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A mock LLM / MCP upstream for Shroud's end-to-end tests and gateway-up.
+
+Stdlib only. It records exactly what it received (headers and body bytes, even
+when the request is reset mid-way) and answers like OpenAI chat completions,
+OpenAI Responses, Anthropic messages or an MCP server, as JSON or SSE.
+
+By default it ECHOES the user's text back (the last user message; for MCP
+`tools/call`, the first string argument), so a test sees the placeholders the
+filter generated come back and can check they are rehydrated.
+
+Control, per request (request headers, which pass through Envoy):
+  x-mock-split-at: N      stream the echoed text as two deltas split at
+                          character N
+  x-mock-delta-chars: N   otherwise one delta per N characters (default 7)
+  x-mock-chunk-bytes: N   write the response body N bytes per write
+                          (default: one write per SSE event / whole JSON)
+  x-mock-hold-after: N    stop after N writes until POST /__mock/release
+Control endpoint (direct to the mock, not through Envoy):
+  GET    /__mock/requests  what was received, oldest first (JSON)
+  DELETE /__mock/requests  forget it
+  POST   /__mock/next      {"status":200,"headers":{..},"body":"..",
+                            "chunk_bytes":N} or "chunks":[".."]: the exact
+                            answer to the next request (queued, FIFO);
+                            "hold_after":N stops after N chunks until
+                            POST /__mock/release (at most 30 s)
+  POST   /__mock/release   let a held answer continue
+  GET    /__mock/health    200
+"""
+import argparse
+import base64
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+RECEIVED = []  # dicts: method, path, headers, body (text), complete
+SCRIPTED = []  # queued exact answers
+RELEASE = threading.Event()  # lets a "hold_after" answer continue
+
+
+def _text_of(content):
+    """Text of an OpenAI/Anthropic content field (string or list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def echo_text(surface, doc):
+    """What the model "says": the last user text it received."""
+    try:
+        if surface in ("chat", "anthropic"):
+            users = [m for m in doc.get("messages", []) if m.get("role") == "user"]
+            return _text_of(users[-1].get("content")) if users else ""
+        if surface == "responses":
+            inp = doc.get("input", "")
+            if isinstance(inp, str):
+                return inp
+            users = [m for m in inp if isinstance(m, dict) and m.get("role") == "user"]
+            return _text_of(users[-1].get("content")) if users else ""
+        if surface == "mcp":
+            args = (doc.get("params") or {}).get("arguments") or {}
+            return next((v for v in args.values() if isinstance(v, str)), "")
+    except (AttributeError, IndexError, TypeError):
+        pass
+    return ""
+
+
+def deltas(text, split_at, size=7):
+    if split_at is not None:
+        k = max(0, min(len(text), split_at))
+        return [text[:k], text[k:]]
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def sse(event, data):
+    head = f"event: {event}\n" if event else ""
+    payload = data if isinstance(data, str) else json.dumps(data)
+    return f"{head}data: {payload}\n\n"
+
+
+def answer(surface, doc, stream, split_at, delta_chars=7):
+    """(content-type, [body pieces]) in the surface's own shape."""
+    text = echo_text(surface, doc)
+    model = doc.get("model", "mock-model") if isinstance(doc, dict) else "mock-model"
+    if surface == "chat":
+        if not stream:
+            return "application/json", [json.dumps({
+                "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})]
+        base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model}
+        out = [sse(None, {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})]
+        out += [sse(None, {**base, "choices": [{"index": 0, "delta": {"content": d}, "finish_reason": None}]}) for d in deltas(text, split_at, delta_chars)]
+        out += [sse(None, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}), sse(None, "[DONE]")]
+        return "text/event-stream", out
+    if surface == "responses":
+        message = {"type": "message", "id": "msg_mock", "status": "completed", "role": "assistant",
+                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        response = {"id": "resp_mock", "object": "response", "created_at": 0, "status": "completed",
+                    "model": model, "output": [message]}
+        if not stream:
+            return "application/json", [json.dumps(response)]
+        out = [sse("response.created", {"type": "response.created", "response": {**response, "status": "in_progress", "output": []}})]
+        out += [sse("response.output_text.delta", {"type": "response.output_text.delta", "item_id": "msg_mock",
+                                                   "output_index": 0, "content_index": 0, "delta": d})
+                for d in deltas(text, split_at, delta_chars)]
+        out += [sse("response.completed", {"type": "response.completed", "response": response})]
+        return "text/event-stream", out
+    if surface == "anthropic":
+        if not stream:
+            return "application/json", [json.dumps({
+                "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+                "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})]
+        out = [sse("message_start", {"type": "message_start", "message": {
+                   "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
+                   "stop_reason": None, "usage": {"input_tokens": 1, "output_tokens": 0}}}),
+               sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                           "content_block": {"type": "text", "text": ""}})]
+        out += [sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "text_delta", "text": d}})
+                for d in deltas(text, split_at, delta_chars)]
+        out += [sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+                sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                                      "usage": {"output_tokens": 1}}),
+                sse("message_stop", {"type": "message_stop"})]
+        return "text/event-stream", out
+    # MCP JSON-RPC
+    rid = doc.get("id") if isinstance(doc, dict) else None
+    method = doc.get("method") if isinstance(doc, dict) else None
+    if method == "initialize":
+        result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "mock-mcp", "version": "0.1.0"}}
+    elif method == "tools/list":
+        result = {"tools": [{"name": "echo", "description": "Echoes its text.",
+                             "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}]}
+    else:
+        result = {"content": [{"type": "text", "text": text}], "isError": False}
+    body = {"jsonrpc": "2.0", "id": rid, "result": result}
+    if stream:
+        return "text/event-stream", [sse("message", body)]
+    return "application/json", [json.dumps(body)]
+
+
+SURFACES = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/messages": "anthropic"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "shroud-mock/1"
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    # ---- body reading that survives resets -------------------------------
+    def _read_body(self, record):
+        chunks = []
+        try:
+            if self.headers.get("transfer-encoding", "").lower() == "chunked":
+                while True:
+                    line = self.rfile.readline(65537)
+                    if not line:
+                        raise ConnectionError("eof in chunk size")
+                    size = int(line.split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                            pass
+                        break
+                    data = self.rfile.read(size)
+                    chunks.append(data)
+                    record["body_bytes"] = b"".join(chunks)
+                    if len(data) < size:
+                        raise ConnectionError("eof in chunk")
+                    self.rfile.readline(3)
+            else:
+                length = int(self.headers.get("content-length") or 0)
+                data = self.rfile.read(length) if length else b""
+                chunks.append(data)
+                if len(data) < length:
+                    raise ConnectionError("eof in body")
+            record["complete"] = True
+        except (ConnectionError, OSError, ValueError):
+            record["complete"] = False
+        record["body_bytes"] = b"".join(chunks)
+        return record["body_bytes"]
+
+    def _record(self):
+        record = {"method": self.command, "path": self.path,
+                  "headers": {k.lower(): v for k, v in self.headers.items()},
+                  "body_bytes": b"", "complete": False, "time": time.time()}
+        with LOCK:
+            RECEIVED.append(record)
+        return record
+
+    # ---- writing ----------------------------------------------------------
+    def _send(self, status, content_type, pieces, chunk_bytes=None, extra_headers=None, hold_after=None):
+        body = "".join(pieces).encode() if pieces and isinstance(pieces[0], str) else b"".join(pieces)
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        for k, v in (extra_headers or {}).items():
+            self.send_header(k, v)
+        streaming = content_type.startswith("text/event-stream") or chunk_bytes or len(pieces) > 1
+        if not streaming:
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            return
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("cache-control", "no-cache")
+        self.end_headers()
+        if chunk_bytes:
+            writes = [body[i : i + chunk_bytes] for i in range(0, len(body), chunk_bytes)]
+        else:
+            writes = [p.encode() if isinstance(p, str) else p for p in pieces]
+        for i, w in enumerate(writes):
+            if hold_after is not None and i == hold_after:
+                RELEASE.wait(30)
+                RELEASE.clear()
+            if w:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(w), w))
+                self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _json(self, status, obj):
+        self._send(status, "application/json", [json.dumps(obj)])
+
+    # ---- control ----------------------------------------------------------
+    def _control(self):
+        if self.path == "/__mock/health":
+            return self._json(200, {"ok": True})
+        if self.path == "/__mock/requests":
+            if self.command == "DELETE":
+                with LOCK:
+                    RECEIVED.clear()
+                return self._json(200, {"cleared": True})
+            with LOCK:
+                out = [{"method": r["method"], "path": r["path"], "headers": r["headers"],
+                        "body": r["body_bytes"].decode("utf-8", "replace"),
+                        "body_b64": base64.b64encode(r["body_bytes"]).decode(),
+                        "complete": r["complete"]} for r in RECEIVED]
+            return self._json(200, out)
+        if self.path == "/__mock/next" and self.command == "POST":
+            length = int(self.headers.get("content-length") or 0)
+            spec = json.loads(self.rfile.read(length) or b"{}")
+            with LOCK:
+                SCRIPTED.append(spec)
+            return self._json(200, {"queued": len(SCRIPTED)})
+        if self.path == "/__mock/release" and self.command == "POST":
+            RELEASE.set()
+            return self._json(200, {"released": True})
+        return self._json(404, {"error": "unknown control endpoint"})
+
+    # ---- upstream ---------------------------------------------------------
+    def _handle(self):
+        if self.path.startswith("/__mock/"):
+            return self._control()
+        record = self._record()
+        raw = self._read_body(record)
+        if not record["complete"]:
+            self.close_connection = True
+            return
+        with LOCK:
+            scripted = SCRIPTED.pop(0) if SCRIPTED else None
+        if scripted is not None:
+            pieces = scripted.get("chunks") or [scripted.get("body", "")]
+            headers = dict(scripted.get("headers") or {})
+            ctype = headers.pop("content-type", "application/json")
+            return self._send(int(scripted.get("status", 200)), ctype, pieces,
+                              scripted.get("chunk_bytes"), headers, scripted.get("hold_after"))
+        path = self.path.split("?")[0]
+        surface = SURFACES.get(path) or ("mcp" if path.startswith("/mcp") else None)
+        if surface is None:
+            return self._json(200, {"echo_path": self.path, "body": raw.decode("utf-8", "replace")})
+        try:
+            doc = json.loads(raw) if raw else {}
+        except ValueError:
+            return self._json(400, {"error": {"message": "mock: invalid JSON"}})
+        if surface == "mcp":
+            stream = "text/event-stream" in self.headers.get("accept", "") and \
+                "application/json" not in self.headers.get("accept", "")
+        else:
+            stream = bool(isinstance(doc, dict) and doc.get("stream"))
+        split_at = self.headers.get("x-mock-split-at")
+        chunk_bytes = self.headers.get("x-mock-chunk-bytes")
+        hold_after = self.headers.get("x-mock-hold-after")
+        delta_chars = max(1, int(self.headers.get("x-mock-delta-chars") or 7))
+        ctype, pieces = answer(surface, doc, stream, int(split_at) if split_at else None, delta_chars)
+        self._send(200, ctype, pieces, int(chunk_bytes) if chunk_bytes else None, None,
+                   int(hold_after) if hold_after else None)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+
+def main():
+    p = argparse.ArgumentParser(description="Shroud's mock LLM/MCP upstream")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    a = p.parse_args()
+    server = ThreadingHTTPServer((a.host, a.port), Handler)
+    server.daemon_threads = True
+    print(f"mock upstream listening on http://{a.host}:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
