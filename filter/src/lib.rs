@@ -6,15 +6,12 @@ mod audit;
 mod host;
 mod http;
 mod metrics;
-mod pending_engine_api;
 mod root;
 
 /// The engine API the adapter is written against.
-// TEMPORARY: until engine/src/policy.rs lands; then this becomes
-// `pub(crate) use shroud_engine::{Engine, policy::*};` (or wherever the
-// contract types are exported) and pending_engine_api.rs goes.
 mod api {
-    pub(crate) use crate::pending_engine_api::*;
+    pub(crate) use shroud_engine::Engine;
+    pub(crate) use shroud_engine::policy::*;
 }
 
 proxy_wasm::main! {{

@@ -321,28 +321,35 @@ def test_json_answer_written_one_byte_per_write(gateway, mock, surface):
 
 
 def test_sse_is_streamed_event_by_event(gateway, mock):
-    """The first events reach the client while the upstream is still holding
-    the rest: nothing buffers the whole stream."""
+    """Text reaches the client while the upstream is still holding the rest
+    of the stream: nothing buffers the whole stream. Shroud holds back only a
+    bounded tail (the output sanitizer's window), so the first delta is long
+    enough to get past it."""
     mock.clear()
+    filler = " ".join(["lorem ipsum dolor sit amet"] * 12)
+    long_text = f"{MASK_TEXT} {filler} The end."
     conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=TIMEOUT)
     try:
-        conn.request("POST", "/v1/chat/completions", body=json.dumps(chat(MASK_TEXT, stream=True)),
-                     headers={"content-type": "application/json", "x-mock-hold-after": "2"})
+        conn.request("POST", "/v1/chat/completions", body=json.dumps(chat(long_text, stream=True)),
+                     headers={"content-type": "application/json", "x-mock-split-at": str(len(long_text) - 10),
+                              "x-mock-hold-after": "2"})
         resp = conn.getresponse()
         assert resp.status == 200
         early = b""
-        while early.count(b"\n\n") < 2:
+        # Blocks (and the socket timeout fails the test) if the filter waited
+        # for the end of the stream.
+        while b"Please email" not in early:
             chunk = resp.read1(65536)
             assert chunk, "stream ended early"
             early += chunk
+        assert EMAIL.encode() in early
         mock.release()
         rest = resp.read()
     finally:
         conn.close()
     events = sse_payloads(early + rest)
     text = "".join(e["choices"][0]["delta"].get("content", "") for e in events if e.get("choices"))
-    assert text == MASK_TEXT
-    assert b"Please " in early
+    assert text == long_text
 
 
 def test_encoded_response_is_passed_through(gateway, mock):

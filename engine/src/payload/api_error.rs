@@ -134,11 +134,11 @@ impl ApiError {
 /// The HTTP status and body of `err` for a client of `surface`. `request` is
 /// the parsed request body when there is one; MCP needs it for the ids.
 ///
-/// MCP: when the request holds JSON-RPC requests with ids, the answer is
-/// HTTP 200 with one error response per id (an array for a batch), so the
-/// client's pending calls fail with Shroud's message; otherwise (unparsable
-/// body, only notifications) it is `err.status` with a single error whose id
-/// is `null`, as MCP's Streamable HTTP transport prescribes.
+/// MCP: the HTTP status is `err.status` (403 for a block, as for the other
+/// APIs); the body holds one JSON-RPC error response per request id (an
+/// array for a batch), so the client's pending calls fail with Shroud's
+/// message; with no request id (unparsable body, only notifications) it is a
+/// single error whose id is `null`.
 pub fn error_body(surface: SurfaceKind, err: &ApiError, request: Option<&Value>) -> (u16, Vec<u8>) {
     match surface {
         SurfaceKind::OpenaiChat | SurfaceKind::OpenaiResponses => {
@@ -199,11 +199,11 @@ fn jsonrpc_error(err: &ApiError, request: Option<&Value>) -> (u16, Vec<u8>) {
             if answers.is_empty() {
                 (err.status, serialize(&response(Value::Null)))
             } else {
-                (200, serialize(&Value::Array(answers)))
+                (err.status, serialize(&Value::Array(answers)))
             }
         }
         Some(message) => match request_id(message) {
-            Some(id) => (200, serialize(&response(id))),
+            Some(id) => (err.status, serialize(&response(id))),
             None => (err.status, serialize(&response(Value::Null))),
         },
         None => (err.status, serialize(&response(Value::Null))),
@@ -316,7 +316,7 @@ mod tests {
     fn mcp_single_request_gets_its_id_back() {
         let request = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {}});
         let (status, value) = body(SurfaceKind::Mcp, &blocked(), Some(&request));
-        assert_eq!(status, 200);
+        assert_eq!(status, 403);
         assert_eq!(
             value,
             json!({"jsonrpc": "2.0", "id": 7, "error": {
@@ -337,7 +337,7 @@ mod tests {
         ]);
         let err = ApiError::new(ApiErrorKind::InvalidRequest, "bad");
         let (status, value) = body(SurfaceKind::Mcp, &err, Some(&request));
-        assert_eq!(status, 200);
+        assert_eq!(status, 400);
         let ids: Vec<&Value> = value.as_array().unwrap().iter().map(|r| &r["id"]).collect();
         assert_eq!(ids, [&json!("a-1"), &json!(4)]);
         assert_eq!(value[0]["error"]["code"], -32600);

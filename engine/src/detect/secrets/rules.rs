@@ -202,7 +202,7 @@ pub(super) static PREFIX_RULES: &[PrefixRule] = &[
     prefix(
         "openai_api_key",
         &["sk-"],
-        r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}|[A-Za-z0-9]{48})",
+        r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,250}|[A-Za-z0-9]{48})",
         "sk-proj-m0xVQzJXtw3XVBOsrT5mH3DaWvTrmFLHBMUAPTT0aZN0dnruqXa71P2tD8vkQXRYT3BlbkFJO1NiJ7brD03q2YBV097shZXGqa6tcVy4DHkmLrDzq9qStxuUsNh6AV1iB8PP1XXx",
     )
     .validator("prefix"),
