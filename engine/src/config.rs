@@ -402,6 +402,13 @@ impl Config {
         Ok(config)
     }
 
+    /// This configuration as indented JSON with every field written out.
+    pub fn to_pretty_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+
     /// The profile called `name`; `default` always resolves.
     pub fn profile(&self, name: &str) -> Option<&Profile> {
         match self.profiles.get(name) {
@@ -563,6 +570,18 @@ fn is_snake_case(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `envoy-config/plugin-config.json` documents every default: it is
+    /// exactly `{}` written out (regenerate with `shroud config defaults`).
+    #[test]
+    fn shipped_plugin_config_is_the_defaults_written_out() {
+        let shipped = include_str!("../../envoy-config/plugin-config.json");
+        assert_eq!(
+            Config::from_json(shipped.as_bytes()).unwrap(),
+            Config::default()
+        );
+        assert_eq!(shipped, Config::default().to_pretty_json());
+    }
 
     #[test]
     fn empty_config_is_defaults() {

@@ -64,14 +64,3 @@ impl RootContext for ShroudRoot {
         Some(ContextType::HttpContext)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The shipped default configuration is exactly the engine's `{}`.
-    #[test]
-    fn shipped_plugin_config_is_the_default() {
-        let text = include_str!("../../envoy-config/plugin-config.json");
-        let parsed = shroud_engine::Config::from_json(text.as_bytes()).unwrap();
-        assert_eq!(parsed, shroud_engine::Config::default());
-    }
-}

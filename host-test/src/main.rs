@@ -30,6 +30,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = scan::EngineKind::Native)]
         engine: scan::EngineKind,
     },
+    /// Inspect configurations.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
     /// List the built-in detector types.
     Detectors {
         /// Output format.
@@ -38,10 +43,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the default configuration with every field written out.
+    Defaults,
+    /// Validate a configuration file; errors name the JSON path.
+    Check {
+        /// The JSON configuration.
+        file: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan { config, engine } => scan::run(config.as_deref(), engine),
+        Command::Config {
+            action: ConfigCommand::Defaults,
+        } => {
+            print!("{}", shroud_engine::Config::default().to_pretty_json());
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigCommand::Check { file },
+        } => scan::load_engine(Some(&file)).map(|_| println!("{}: ok", file.display())),
         Command::Detectors { format } => {
             print!("{}", detectors::render(format));
             Ok(())

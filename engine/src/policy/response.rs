@@ -253,11 +253,11 @@ fn rewrite_whole(ctx: &WholeContext, body: Vec<u8>, json: bool) -> (Vec<u8>, u64
                 }
             }
             let tool_args = field.role == TextRole::ToolArguments;
-            if !tool_args || profile.rehydrate_tool_arguments {
-                if let std::borrow::Cow::Owned(restored) = vault.rehydrate(text) {
-                    *text = restored;
-                    changed = true;
-                }
+            if (!tool_args || profile.rehydrate_tool_arguments)
+                && let std::borrow::Cow::Owned(restored) = vault.rehydrate(text)
+            {
+                *text = restored;
+                changed = true;
             }
             Ok(())
         };
