@@ -133,24 +133,31 @@ impl Engine {
         );
         // Placeholder-shaped text the client sent can never be restored.
         vault.reserve_input(&String::from_utf8_lossy(body));
+        // No body (a GET, a probe): nothing to inspect, nothing to leak;
+        // the answer is still checked.
+        let empty = body.trim_ascii().is_empty();
         let mut not_json = None;
-        let mut doc = match payload::parse_body(body, limits) {
-            Ok(doc) => Some(doc),
-            Err(err @ PayloadError::NotJson { .. }) if !declares_json(content_type) => {
-                not_json = Some(err);
-                None
-            }
-            Err(err) => {
-                report.error = Some(err.to_string());
-                let api = match err {
-                    // It says JSON and is not: malformed, not "some other type".
-                    PayloadError::NotJson { .. } => ApiError::new(
-                        ApiErrorKind::InvalidRequest,
-                        format!("The body is declared as JSON but is not: {err}."),
-                    ),
-                    _ => ApiError::from_payload_error(&err),
-                };
-                return RequestOutcome::Reject(reject(route, api, None, report));
+        let mut doc = if empty {
+            None
+        } else {
+            match payload::parse_body(body, limits) {
+                Ok(doc) => Some(doc),
+                Err(err @ PayloadError::NotJson { .. }) if !declares_json(content_type) => {
+                    not_json = Some(err);
+                    None
+                }
+                Err(err) => {
+                    report.error = Some(err.to_string());
+                    let api = match err {
+                        // It says JSON and is not: malformed, not "some other type".
+                        PayloadError::NotJson { .. } => ApiError::new(
+                            ApiErrorKind::InvalidRequest,
+                            format!("The body is declared as JSON but is not: {err}."),
+                        ),
+                        _ => ApiError::from_payload_error(&err),
+                    };
+                    return RequestOutcome::Reject(reject(route, api, None, report));
+                }
             }
         };
         let enforce = profile.mode == Mode::Enforce;
@@ -170,6 +177,7 @@ impl Engine {
                     sanitizer.visit(text)
                 })
             }
+            None if empty => Ok(()),
             None => match self.config.non_json {
                 NonJsonAction::Pass => Ok(()),
                 NonJsonAction::Reject => Err(WalkError::Payload(not_json.unwrap_or(

@@ -171,6 +171,17 @@ fn malformed_oversized_and_non_json_bodies_are_refused() {
 }
 
 #[test]
+fn an_empty_body_is_forwarded_and_its_answer_still_checked() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let (body, session, report) = forward(e.sanitize_request(&r, None, b""));
+    assert!(body.is_none());
+    assert_eq!(report.action, ReportAction::Allow);
+    let out = respond(&e, &r, session, "application/json", &[br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"mail boss@example.com"}}]}"#]);
+    assert!(!String::from_utf8(out).unwrap().contains("boss@example.com"));
+}
+
+#[test]
 fn non_json_text_can_be_scanned() {
     let e = engine(r#"{"non_json": "scan_text"}"#);
     let r = route(&e, "/v1/chat/completions");
