@@ -39,6 +39,10 @@ pub struct Config {
     /// Extra path prefixes mapped to payload surfaces, checked before the
     /// built-in paths (`/v1/chat/completions`, `/v1/responses`, `/v1/messages`).
     pub routes: Vec<RouteConfig>,
+    /// Tell the client which categories were found (`x-shroud-categories:
+    /// pii,secret`) on answers and refusals. Off by default: it reveals
+    /// what the request contained to whoever reads the response headers.
+    pub expose_categories: bool,
 }
 
 impl Default for Config {
@@ -71,6 +75,7 @@ impl Default for Config {
             non_json: NonJsonAction::Reject,
             fail_mode: FailMode::Closed,
             routes: Vec::new(),
+            expose_categories: false,
         }
     }
 }

@@ -109,11 +109,15 @@ impl ShroudHttp {
         self.state = State::Rejected;
         self.status = Some(status);
         self.body = Vec::new();
-        let headers = [
+        let mut headers = vec![
             ("content-type", "application/json"),
             ("x-shroud-action", action),
             ("x-shroud-request-id", self.request_id.as_str()),
         ];
+        let categories = self.categories_header();
+        if let Some(categories) = categories.as_deref() {
+            headers.push(("x-shroud-categories", categories));
+        }
         if let Err(err) = host::send_response(status, &headers, body) {
             log::error!(
                 "shroud[{}]: cannot send the local reply: {err}",
@@ -121,6 +125,15 @@ impl ShroudHttp {
             );
         }
         Action::Pause
+    }
+
+    /// `x-shroud-categories`, when the configuration exposes them.
+    fn categories_header(&self) -> Option<String> {
+        let shared = self.shared.as_ref()?;
+        if !shared.engine.config().expose_categories {
+            return None;
+        }
+        self.report.as_ref()?.categories_header()
     }
 
     fn reject(&mut self, rejection: Rejection, shared: &Shared) -> Action {
@@ -325,6 +338,13 @@ impl HttpContext for ShroudHttp {
                 &self.request_id,
             ),
         ];
+        if let Some(categories) = self.categories_header() {
+            writes.push(host::set_header(
+                Map::ResponseHeaders,
+                "x-shroud-categories",
+                &categories,
+            ));
+        }
         if report.dry_run {
             writes.push(host::set_header(
                 Map::ResponseHeaders,

@@ -79,6 +79,24 @@ mod tests {
         assert!(v["error"].as_str().unwrap().contains("must be a string"));
     }
 
+    /// The README's `shroud scan` example prints exactly what it shows.
+    #[test]
+    fn readme_scan_example_is_current() {
+        let readme = include_str!("../../README.md");
+        let input = readme
+            .split("echo '")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("README has no `echo '…'` scan example");
+        let shown = readme
+            .split("```json\n")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .expect("README has no ```json output block after the example");
+        let got = scan_line(&engine(), 1, input).to_string();
+        assert_eq!(got, shown);
+    }
+
     #[test]
     fn good_line_reports_findings_array() {
         let v = scan_line(&engine(), 1, r#"{"id":"x","text":"nothing here"}"#);

@@ -179,6 +179,7 @@ def test_clean_request_passes_unchanged(gateway, mock, surface):
     resp = gateway.post(path, body=raw, headers=headers_for(surface))
     assert resp.status == 200, resp.text
     assert resp.header("x-shroud-action") == "allow"
+    assert resp.header("x-shroud-categories") is None
     record = last_received(mock, path)
     assert record["complete"]
     assert record["body"].encode() == raw  # byte for byte, formatting included
@@ -201,6 +202,7 @@ def test_upstream_never_sees_masked_value(gateway, mock, surface):
     resp = send(gateway, surface, MASK_TEXT, extra={"accept-encoding": "gzip, br"})
     assert resp.status == 200, resp.text
     assert resp.header("x-shroud-action") == "mask"
+    assert resp.all("x-shroud-categories") == ["pii"]  # expose_categories: true
     record = last_received(mock, SURFACES[surface][0])
     received = upstream_text(surface, record)
     assert EMAIL not in record["body"]
@@ -220,6 +222,7 @@ def test_provider_key_is_blocked(gateway, mock, surface):
     assert resp.status == 403, resp.text
     assert resp.header("content-type") == "application/json"
     assert resp.all("x-shroud-action") == ["block"]  # our local reply, headers once
+    assert resp.all("x-shroud-categories") == ["secret"]
     message = assert_error_shape(surface, resp)
     assert "secret" in message
     assert OPENAI_KEY not in resp.text

@@ -105,6 +105,17 @@ impl Report {
         out
     }
 
+    /// `pii,secret`: the categories found, for the `x-shroud-categories`
+    /// header; `None` when nothing was found.
+    pub fn categories_header(&self) -> Option<String> {
+        let names: Vec<&str> = self
+            .categories()
+            .into_iter()
+            .map(Category::as_str)
+            .collect();
+        (!names.is_empty()).then(|| names.join(","))
+    }
+
     /// Total number of findings.
     pub fn total_findings(&self) -> u64 {
         self.counts.iter().map(|c| u64::from(c.2)).sum()
@@ -151,5 +162,7 @@ mod tests {
         assert_eq!(r.counts[0], (Category::Pii, "email".to_string(), 2));
         assert_eq!(r.total_findings(), 3);
         assert_eq!(r.categories(), [Category::Secret, Category::Pii]);
+        assert_eq!(r.categories_header().as_deref(), Some("secret,pii"));
+        assert_eq!(Report::new("p", None).categories_header(), None);
     }
 }
