@@ -11,6 +11,7 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod finding;
+pub mod glob;
 mod hash;
 pub mod payload;
 pub mod placeholder;
