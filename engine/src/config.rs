@@ -925,4 +925,73 @@ mod tests {
         assert!(Config::from_json(b"{} x").is_err());
         assert!(Config::from_json(b"[").is_err());
     }
+
+    #[test]
+    fn guard_config_errors_name_their_path() {
+        let cases: [(&str, &str); 9] = [
+            (
+                r#"{"profiles":{"p":{"injection":{"threshold":1.5}}}}"#,
+                "profiles.p.injection.threshold",
+            ),
+            (
+                r#"{"profiles":{"p":{"injection":{"channels":["user","user"]}}}}"#,
+                "profiles.p.injection.channels[1]",
+            ),
+            (
+                r#"{"profiles":{"p":{"injection":{"channels":["users"]}}}}"#,
+                "profiles.p.injection.channels[0]",
+            ),
+            (
+                r#"{"profiles":{"p":{"models":["gpt-*",""]}}}"#,
+                "profiles.p.models[1]",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{}}]}"#,
+                "mcp_servers[0].match",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"mcp"}}]}"#,
+                "mcp_servers[0].match.path_prefix",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"error_status":500}]}"#,
+                "mcp_servers[0].error_status",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"profiles":["nope"]}]}"#,
+                "mcp_servers[0].profiles[0]",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"arguments":[{"forbidden":["rm_rf"]}]}]}"#,
+                "mcp_servers[0].arguments[0].forbidden[0]",
+            ),
+        ];
+        for (json, path) in cases {
+            let err = Config::from_json(json.as_bytes()).unwrap_err();
+            assert_eq!(err.path, path, "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn guard_config_example_parses() {
+        let cfg = Config::from_json(
+            br#"{
+              "profiles": {"agents": {
+                "models": ["gpt-4o*", "claude-*"],
+                "actions": {"injection": "block", "jailbreak": "allow"},
+                "injection": {"enabled": true, "threshold": 0.8,
+                              "channels": ["user", "tool_result"], "responses": "annotate"}}},
+              "mcp_servers": [{"name": "github", "match": {"path_prefix": "/mcp/github"},
+                "profiles": ["agents"], "tools": {"allow": ["get_*"], "deny": ["delete_*"]},
+                "arguments": [{"tools": ["*"], "max_bytes": 65536, "forbidden": ["destructive_shell"],
+                               "forbidden_patterns": ["(?i)internal-only"], "deny_fields": ["token"]}],
+                "error_status": 200}]
+            }"#,
+        )
+        .unwrap();
+        let p = cfg.profile("agents").unwrap();
+        assert_eq!(p.injection.responses, ResponseInjectionAction::Annotate);
+        assert_eq!(cfg.mcp_servers[0].error_status, 200);
+        assert_eq!(Profile::default().injection.threshold, 0.7);
+    }
 }

@@ -721,10 +721,11 @@ fn decode_tag_text(text: &str) -> String {
             if prev == Some('\u{1F3F4}') {
                 in_flag = true;
             }
-            if !in_flag && let Some(ascii) = char::from_u32(code - 0xE0000) {
-                if (' '..='~').contains(&ascii) {
-                    out.push(ascii);
-                }
+            if !in_flag
+                && let Some(ascii) = char::from_u32(code - 0xE0000)
+                && (' '..='~').contains(&ascii)
+            {
+                out.push(ascii);
             }
             if code == 0xE007F {
                 in_flag = false;
