@@ -9,6 +9,7 @@ import argparse
 import socket
 
 from mcp.server.fastmcp import FastMCP
+from mcp.server.transport_security import TransportSecuritySettings
 
 # A made-up key of OpenAI's shape; not a real credential.
 FAKE_KEY = "sk-proj-Q7vXw2LmZp9RtYc4HnB8KdJ3FgS6aE1uVo0iWxMqTyUrNl5Pb"
@@ -25,8 +26,11 @@ def main():
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
 
+    # Envoy forwards the client's Host header as given; the test binds to
+    # loopback only, so the SDK's DNS-rebinding guard is not needed here.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     mcp = FastMCP("shroud-e2e", host="127.0.0.1", port=port, json_response=args.json,
-                  stateless_http=False, log_level="WARNING")
+                  stateless_http=False, log_level="WARNING", transport_security=security)
 
     @mcp.tool()
     def echo(text: str) -> str:

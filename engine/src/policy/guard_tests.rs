@@ -117,6 +117,10 @@ fn denied_tool_gets_a_json_rpc_error_with_its_id_and_the_configured_status() {
     let rej = outcome(&e, &r, &call(8, "write_file", json!({}))).unwrap_err();
     assert_eq!(rej.status, 200);
     assert_eq!(json_of(&rej.body)["id"], 8);
+    // Content blocks (a secret in the arguments) use the same status.
+    let rej = outcome(&e, &r, &call(9, "read_file", json!({"path": KEY}))).unwrap_err();
+    assert_eq!(rej.status, 200);
+    assert_eq!(json_of(&rej.body)["error"]["code"], -32001);
 }
 
 #[test]

@@ -249,7 +249,7 @@ impl Engine {
             {
                 reasons.push(summarize(&details));
             }
-            let err = ApiError::new(
+            let mut err = ApiError::new(
                 ApiErrorKind::Blocked,
                 format!(
                     "Request blocked by Shroud: it contains {}. Remove them and retry.",
@@ -257,6 +257,10 @@ impl Engine {
                 ),
             )
             .with_details(details);
+            // An MCP server's refusals all use its configured status.
+            if let Some(server) = route.mcp_server.and_then(|i| self.mcp.get(i)) {
+                err.status = server.config.error_status;
+            }
             return RequestOutcome::Reject(reject(route, err, doc.as_ref(), report));
         }
         let tools_list_ids = match (&doc, route.mcp_server) {
