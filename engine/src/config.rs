@@ -43,6 +43,9 @@ pub struct Config {
     /// pii,secret`) on answers and refusals. Off by default: it reveals
     /// what the request contained to whoever reads the response headers.
     pub expose_categories: bool,
+    /// Tool policies for MCP servers; for a request, the first entry whose
+    /// `match` and `profiles` fit applies (none: every tool allowed).
+    pub mcp_servers: Vec<McpServerConfig>,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             fail_mode: FailMode::Closed,
             routes: Vec::new(),
             expose_categories: false,
+            mcp_servers: Vec::new(),
         }
     }
 }
@@ -225,6 +229,14 @@ pub struct Profile {
     /// Restore placeholders inside tool-call arguments of responses too.
     /// Off by default: the tool then receives placeholders, not values.
     pub rehydrate_tool_arguments: bool,
+    /// Models this profile may call, as globs (`gpt-4o*`, `claude-*`).
+    /// Empty: any model.
+    pub models: Vec<String>,
+    /// Prompt-injection and jailbreak detection.
+    pub injection: InjectionConfig,
+    /// Check the required fields of each API (`messages`, `model`, Anthropic
+    /// `max_tokens`, JSON-RPC `jsonrpc`/`method`) before sanitizing.
+    pub validate_requests: bool,
 }
 
 impl Default for Profile {
@@ -234,8 +246,173 @@ impl Default for Profile {
             actions: BTreeMap::new(),
             sanitize_responses: true,
             rehydrate_tool_arguments: false,
+            models: Vec::new(),
+            injection: InjectionConfig::default(),
+            validate_requests: true,
         }
     }
+}
+
+/// Prompt-injection detection for one profile. What happens to a request
+/// with a finding is the profile's `injection` action (default `block`;
+/// `allow` only reports; `mask`/`redact` act as `block`, since cutting a
+/// span out of an instruction does not make it safe); dry run only reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InjectionConfig {
+    /// Run the detector at all.
+    pub enabled: bool,
+    /// Score (0..1) from which a text counts as an injection.
+    pub threshold: f64,
+    /// The text roles scanned: `user`, `system`, `assistant`,
+    /// `tool_arguments`, `tool_result`, `tool_definition`, `name`,
+    /// `metadata`, `other`. Indirect channels (`tool_result`,
+    /// `tool_definition`) are where agents pick up planted instructions.
+    pub channels: Vec<InjectionChannel>,
+    /// What happens when a response (an MCP tool result, a tool list)
+    /// carries an injection: the agent would read it next.
+    pub responses: ResponseInjectionAction,
+}
+
+impl Default for InjectionConfig {
+    fn default() -> Self {
+        InjectionConfig {
+            enabled: true,
+            threshold: 0.7,
+            channels: vec![
+                InjectionChannel::User,
+                InjectionChannel::ToolResult,
+                InjectionChannel::ToolDefinition,
+            ],
+            responses: ResponseInjectionAction::Block,
+        }
+    }
+}
+
+/// A text role the injection detector may scan (see `payload::TextRole`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InjectionChannel {
+    /// End-user input.
+    User,
+    /// System or developer instructions.
+    System,
+    /// Model output replayed in a request.
+    Assistant,
+    /// Tool-call arguments.
+    ToolArguments,
+    /// Tool output fed back to the model (`role: tool`, `tool_result`,
+    /// `function_call_output`, MCP results).
+    ToolResult,
+    /// Tool and schema descriptions, MCP server instructions.
+    ToolDefinition,
+    /// Participant names.
+    Name,
+    /// Metadata values.
+    Metadata,
+    /// Anything else (the generic surface).
+    Other,
+}
+
+/// The response-side decision on an injection found in a response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseInjectionAction {
+    /// Replace the JSON-RPC result with an error carrying the same id (MCP);
+    /// on other surfaces, count and log (the answer is already streaming).
+    #[default]
+    Block,
+    /// Count and log only.
+    Annotate,
+}
+
+/// Tool policy for one MCP server (Streamable HTTP: JSON-RPC over POST).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServerConfig {
+    /// Name used in errors, reports and config paths.
+    pub name: String,
+    /// Which requests go to this server.
+    #[serde(rename = "match")]
+    pub when: McpServerMatch,
+    /// Profiles this entry applies to; empty: all.
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// Which tools may be called (and are listed).
+    #[serde(default)]
+    pub tools: ToolRules,
+    /// Checks on `tools/call` arguments, each for the tools its `tools`
+    /// globs name.
+    #[serde(default)]
+    pub arguments: Vec<ArgumentRule>,
+    /// HTTP status of a refusal: 403 (default, like the other blocks) or 200
+    /// (a plain JSON-RPC error, for clients that treat 4xx as transport
+    /// failures).
+    #[serde(default = "default_mcp_error_status")]
+    pub error_status: u16,
+}
+
+fn default_mcp_error_status() -> u16 {
+    403
+}
+
+/// Request properties that identify an MCP server. At least one must be set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McpServerMatch {
+    /// Request path starts with this.
+    pub path_prefix: Option<String>,
+    /// Host/authority equals this glob (`*.example.com`).
+    pub authority: Option<String>,
+}
+
+/// Tool-name globs (`*` any run, `?` one character). A tool is allowed when
+/// `allow` is empty or one of its globs matches, and no `deny` glob matches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToolRules {
+    /// Tools that may be called; empty: all.
+    pub allow: Vec<String>,
+    /// Tools that may never be called; beats `allow`.
+    pub deny: Vec<String>,
+}
+
+/// Checks on the arguments of the tools named by `tools`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentRule {
+    /// Tool-name globs this rule applies to.
+    #[serde(default = "all_tools")]
+    pub tools: Vec<String>,
+    /// Largest serialized `arguments` object, in bytes.
+    #[serde(default)]
+    pub max_bytes: Option<usize>,
+    /// Built-in pattern sets no argument string may match:
+    /// `destructive_shell` (`rm -rf /`, `mkfs`, fork bombs, …) and
+    /// `destructive_sql` (`DROP TABLE`, `TRUNCATE`, `DELETE` without
+    /// `WHERE`, …).
+    #[serde(default)]
+    pub forbidden: Vec<ForbiddenSet>,
+    /// Regexes no argument string may match.
+    #[serde(default)]
+    pub forbidden_patterns: Vec<String>,
+    /// Object keys that must not occur anywhere in the arguments.
+    #[serde(default)]
+    pub deny_fields: Vec<String>,
+}
+
+fn all_tools() -> Vec<String> {
+    vec!["*".to_string()]
+}
+
+/// Built-in sets of forbidden argument patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForbiddenSet {
+    /// Shell commands that destroy data or systems.
+    DestructiveShell,
+    /// SQL that drops or wipes data.
+    DestructiveSql,
 }
 
 impl Profile {
@@ -545,6 +722,80 @@ impl Config {
                 ));
             }
         }
+        for (name, profile) in &self.profiles {
+            validate_profile_extras(name, profile)?;
+        }
+        for (i, server) in self.mcp_servers.iter().enumerate() {
+            self.validate_mcp_server(i, server)?;
+        }
+        Ok(())
+    }
+
+    fn validate_mcp_server(&self, i: usize, server: &McpServerConfig) -> Result<(), ConfigError> {
+        let path = format!("mcp_servers[{i}]");
+        if server.name.trim().is_empty() {
+            return Err(ConfigError::new(
+                format!("{path}.name"),
+                "must not be empty",
+            ));
+        }
+        let m = &server.when;
+        if m.path_prefix.is_none() && m.authority.is_none() {
+            return Err(ConfigError::new(
+                format!("{path}.match"),
+                "set path_prefix or authority",
+            ));
+        }
+        if let Some(prefix) = &m.path_prefix
+            && !prefix.starts_with('/')
+        {
+            return Err(ConfigError::new(
+                format!("{path}.match.path_prefix"),
+                "must start with '/'",
+            ));
+        }
+        for (j, profile) in server.profiles.iter().enumerate() {
+            if self.profile(profile).is_none() {
+                return Err(ConfigError::new(
+                    format!("{path}.profiles[{j}]"),
+                    format!("no profile named {profile:?}"),
+                ));
+            }
+        }
+        for (key, globs) in [("allow", &server.tools.allow), ("deny", &server.tools.deny)] {
+            check_globs(&format!("{path}.tools.{key}"), globs)?;
+        }
+        if server.error_status != 403 && server.error_status != 200 {
+            return Err(ConfigError::new(
+                format!("{path}.error_status"),
+                "must be 403 or 200",
+            ));
+        }
+        for (j, rule) in server.arguments.iter().enumerate() {
+            let rule_path = format!("{path}.arguments[{j}]");
+            check_globs(&format!("{rule_path}.tools"), &rule.tools)?;
+            if rule.tools.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{rule_path}.tools"),
+                    "must name at least one tool glob",
+                ));
+            }
+            if rule.max_bytes == Some(0) {
+                return Err(ConfigError::new(
+                    format!("{rule_path}.max_bytes"),
+                    "must be greater than 0",
+                ));
+            }
+            for (k, field) in rule.deny_fields.iter().enumerate() {
+                if field.is_empty() {
+                    return Err(ConfigError::new(
+                        format!("{rule_path}.deny_fields[{k}]"),
+                        "must not be empty",
+                    ));
+                }
+            }
+            // forbidden_patterns are compiled (and checked) with the engine.
+        }
         Ok(())
     }
 }
@@ -563,6 +814,36 @@ fn display_path(path: &str) -> String {
     } else {
         path.to_string()
     }
+}
+
+fn validate_profile_extras(name: &str, profile: &Profile) -> Result<(), ConfigError> {
+    check_globs(&format!("profiles.{name}.models"), &profile.models)?;
+    let injection = &profile.injection;
+    if !(0.0..=1.0).contains(&injection.threshold) || injection.threshold == 0.0 {
+        return Err(ConfigError::new(
+            format!("profiles.{name}.injection.threshold"),
+            "must be greater than 0 and at most 1",
+        ));
+    }
+    for (i, channel) in injection.channels.iter().enumerate() {
+        if injection.channels[..i].contains(channel) {
+            return Err(ConfigError::new(
+                format!("profiles.{name}.injection.channels[{i}]"),
+                "listed twice",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Globs are `*`/`?` patterns; only an empty one is wrong.
+fn check_globs(path: &str, globs: &[String]) -> Result<(), ConfigError> {
+    for (i, glob) in globs.iter().enumerate() {
+        if glob.is_empty() {
+            return Err(ConfigError::new(format!("{path}[{i}]"), "empty glob"));
+        }
+    }
+    Ok(())
 }
 
 fn is_snake_case(s: &str) -> bool {
@@ -648,5 +929,74 @@ mod tests {
     fn trailing_garbage_is_rejected() {
         assert!(Config::from_json(b"{} x").is_err());
         assert!(Config::from_json(b"[").is_err());
+    }
+
+    #[test]
+    fn guard_config_errors_name_their_path() {
+        let cases: [(&str, &str); 9] = [
+            (
+                r#"{"profiles":{"p":{"injection":{"threshold":1.5}}}}"#,
+                "profiles.p.injection.threshold",
+            ),
+            (
+                r#"{"profiles":{"p":{"injection":{"channels":["user","user"]}}}}"#,
+                "profiles.p.injection.channels[1]",
+            ),
+            (
+                r#"{"profiles":{"p":{"injection":{"channels":["users"]}}}}"#,
+                "profiles.p.injection.channels[0]",
+            ),
+            (
+                r#"{"profiles":{"p":{"models":["gpt-*",""]}}}"#,
+                "profiles.p.models[1]",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{}}]}"#,
+                "mcp_servers[0].match",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"mcp"}}]}"#,
+                "mcp_servers[0].match.path_prefix",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"error_status":500}]}"#,
+                "mcp_servers[0].error_status",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"profiles":["nope"]}]}"#,
+                "mcp_servers[0].profiles[0]",
+            ),
+            (
+                r#"{"mcp_servers":[{"name":"a","match":{"path_prefix":"/m"},"arguments":[{"forbidden":["rm_rf"]}]}]}"#,
+                "mcp_servers[0].arguments[0].forbidden[0]",
+            ),
+        ];
+        for (json, path) in cases {
+            let err = Config::from_json(json.as_bytes()).unwrap_err();
+            assert_eq!(err.path, path, "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn guard_config_example_parses() {
+        let cfg = Config::from_json(
+            br#"{
+              "profiles": {"agents": {
+                "models": ["gpt-4o*", "claude-*"],
+                "actions": {"injection": "block", "jailbreak": "allow"},
+                "injection": {"enabled": true, "threshold": 0.8,
+                              "channels": ["user", "tool_result"], "responses": "annotate"}}},
+              "mcp_servers": [{"name": "github", "match": {"path_prefix": "/mcp/github"},
+                "profiles": ["agents"], "tools": {"allow": ["get_*"], "deny": ["delete_*"]},
+                "arguments": [{"tools": ["*"], "max_bytes": 65536, "forbidden": ["destructive_shell"],
+                               "forbidden_patterns": ["(?i)internal-only"], "deny_fields": ["token"]}],
+                "error_status": 200}]
+            }"#,
+        )
+        .unwrap();
+        let p = cfg.profile("agents").unwrap();
+        assert_eq!(p.injection.responses, ResponseInjectionAction::Annotate);
+        assert_eq!(cfg.mcp_servers[0].error_status, 200);
+        assert_eq!(Profile::default().injection.threshold, 0.7);
     }
 }

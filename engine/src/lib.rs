@@ -11,6 +11,7 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod finding;
+pub mod glob;
 mod hash;
 pub mod payload;
 pub mod placeholder;
@@ -33,6 +34,10 @@ pub struct Engine {
     scanner: std::sync::Arc<Scanner>,
     /// Profiles by name, shared with the sessions that use them.
     profiles: std::collections::BTreeMap<String, std::sync::Arc<config::Profile>>,
+    /// The prompt-injection library, compiled once.
+    injection: std::sync::Arc<detect::injection::InjectionDetector>,
+    /// MCP server tool policies, compiled once.
+    mcp: std::sync::Arc<policy::mcp::McpPolicies>,
 }
 
 impl Engine {
@@ -46,6 +51,8 @@ impl Engine {
     pub fn from_config(config: Config) -> Result<Engine, ConfigError> {
         config.validate()?;
         let scanner = Scanner::new(&config.detectors)?;
+        let injection = detect::injection::InjectionDetector::new()?;
+        let mcp = policy::mcp::McpPolicies::build(&config)?;
         let profiles = config
             .profiles
             .iter()
@@ -55,6 +62,8 @@ impl Engine {
             config: std::sync::Arc::new(config),
             scanner: std::sync::Arc::new(scanner),
             profiles,
+            injection: std::sync::Arc::new(injection),
+            mcp: std::sync::Arc::new(mcp),
         })
     }
 

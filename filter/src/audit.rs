@@ -51,6 +51,7 @@ pub fn line(record: &Record) -> String {
             fields.insert("findings".into(), Value::Array(counts));
             fields.insert("bytes_scanned".into(), json!(report.bytes_scanned));
             fields.insert("error".into(), json!(report.error));
+            fields.insert("violations".into(), json!(report.violations));
         }
         None => {
             fields.insert("action".into(), json!("incomplete"));
@@ -84,6 +85,7 @@ mod tests {
             counts: vec![(Category::Pii, "email".into(), 2)],
             bytes_scanned: 120,
             error: None,
+            violations: vec!["model_not_allowed".into()],
         };
         let line = line(&Record {
             request_id: "rid-1",
@@ -103,6 +105,7 @@ mod tests {
         assert_eq!(v["request_id"], "rid-1");
         assert_eq!(v["surface"], "openai_chat");
         assert_eq!(v["action"], "mask");
+        assert_eq!(v["violations"], json!(["model_not_allowed"]));
         assert_eq!(
             v["findings"][0],
             json!({"category": "pii", "type": "email", "count": 2})
@@ -121,6 +124,7 @@ mod tests {
                 "findings",
                 "bytes_scanned",
                 "error",
+                "violations",
                 "status",
                 "bytes",
                 "micros"

@@ -44,6 +44,7 @@ pub fn known_type_ids(cfg: &DetectorsConfig) -> Vec<String> {
         .iter()
         .map(|t| t.id.to_string())
         .chain(cfg.custom.iter().map(|c| c.kind.clone()))
+        .chain(super::injection::KINDS.iter().map(|k| k.to_string()))
         .collect()
 }
 

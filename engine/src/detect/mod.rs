@@ -11,6 +11,7 @@ pub(crate) mod context;
 pub(crate) mod corporate;
 pub(crate) mod custom;
 pub(crate) mod entropy;
+pub mod injection;
 pub(crate) mod normalize;
 pub(crate) mod overlap;
 pub(crate) mod pattern;

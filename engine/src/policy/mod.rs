@@ -8,15 +8,17 @@
 //! to [`Engine::response_processor`], which restores placeholders and
 //! redacts model-generated values in the answer, streamed or not.
 
+pub(crate) mod mcp;
 mod output;
 mod report;
 mod response;
 mod select;
 mod text;
+mod validate;
 
 pub use output::{HOLD_BACK, MAX_PENDING};
 pub use report::{Report, ReportAction};
-pub use response::{ResponseProcessor, Session};
+pub use response::{McpResponseStats, ResponseProcessor, Session};
 pub use select::RequestInfo;
 
 use crate::Engine;
@@ -37,6 +39,9 @@ pub struct Route {
     /// Profile name (may name a profile that does not exist when a route
     /// chose it; the request is then refused).
     pub profile: String,
+    /// Index of the `mcp_servers` entry whose tool policy applies (MCP
+    /// surface only).
+    pub mcp_server: Option<usize>,
 }
 
 /// The decision on a request body.
@@ -72,9 +77,15 @@ pub struct Rejection {
 impl Engine {
     /// The surface and profile of a request, from its headers alone.
     pub fn route(&self, req: &RequestInfo<'_>) -> Route {
+        let surface = payload::surface_for_path(req.path, &self.config.routes);
+        let profile = select::select_profile(&self.config, req);
+        let mcp_server = (surface == Some(SurfaceKind::Mcp))
+            .then(|| self.mcp.select(req, &profile))
+            .flatten();
         Route {
-            surface: payload::surface_for_path(req.path, &self.config.routes),
-            profile: select::select_profile(&self.config, req),
+            surface,
+            profile,
+            mcp_server,
         }
     }
 
@@ -161,6 +172,14 @@ impl Engine {
             }
         };
         let enforce = profile.mode == Mode::Enforce;
+        if let (Some(doc), Some(_)) = (doc.as_ref(), route.surface)
+            && let Some(err) = self.check_policy(route, surface, doc, &profile, &mut report)
+        {
+            if enforce {
+                return RequestOutcome::Reject(reject(route, err, Some(doc), report));
+            }
+            report.raise(ReportAction::Block);
+        }
         let mut sanitizer = RequestSanitizer::new(
             &self.scanner,
             &profile,
@@ -168,13 +187,14 @@ impl Engine {
             &mut report,
             limits.max_findings,
             enforce,
-        );
+        )
+        .with_injection(&self.injection);
         let mut text_body = None;
         let walked: Result<(), WalkError<SanitizeError>> = match doc.as_mut() {
             Some(doc) => {
                 let options = WalkOptions::from_config(&self.config);
-                payload::walk_request(surface, doc, &options, &mut |text, _field| {
-                    sanitizer.visit(text)
+                payload::walk_request(surface, doc, &options, &mut |text, field| {
+                    sanitizer.visit(text, field.role)
                 })
             }
             None if empty => Ok(()),
@@ -190,7 +210,9 @@ impl Engine {
                 NonJsonAction::ScanText => match std::str::from_utf8(body) {
                     Ok(text) => {
                         let mut text = text.to_string();
-                        let result = sanitizer.visit(&mut text).map_err(WalkError::Visitor);
+                        let result = sanitizer
+                            .visit(&mut text, payload::TextRole::Other)
+                            .map_err(WalkError::Visitor);
                         text_body = Some(text);
                         result
                     }
@@ -200,7 +222,8 @@ impl Engine {
                 },
             },
         };
-        let (changed, blocked) = (sanitizer.changed, sanitizer.blocked);
+        let (changed, blocked, injection) =
+            (sanitizer.changed, sanitizer.blocked, sanitizer.injection);
         if let Err(err) = walked {
             let api = match &err {
                 WalkError::Payload(p) => ApiError::from_payload_error(p),
@@ -217,14 +240,41 @@ impl Engine {
             let details = report.details(Some(crate::config::Action::Block), |c, k| {
                 profile.action_for(c, k)
             });
-            let summary = summarize(&details);
-            let err = ApiError::new(
+            let mut reasons = Vec::new();
+            if let Some(found) = injection
+                && profile.action_for(crate::Category::Injection, found.kind)
+                    != crate::config::Action::Allow
+            {
+                reasons.push(format!(
+                    "a likely prompt injection ({}, score {:.2})",
+                    found.kind, found.score
+                ));
+            }
+            if details
+                .get("categories")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.keys().any(|k| k != "injection"))
+            {
+                reasons.push(summarize(&details));
+            }
+            let mut err = ApiError::new(
                 ApiErrorKind::Blocked,
-                format!("Request blocked by Shroud: it contains {summary}. Remove them and retry."),
+                format!(
+                    "Request blocked by Shroud: it contains {}. Remove them and retry.",
+                    reasons.join(" and ")
+                ),
             )
             .with_details(details);
+            // An MCP server's refusals all use its configured status.
+            if let Some(server) = route.mcp_server.and_then(|i| self.mcp.get(i)) {
+                err.status = server.config.error_status;
+            }
             return RequestOutcome::Reject(reject(route, err, doc.as_ref(), report));
         }
+        let tools_list_ids = match (&doc, route.mcp_server) {
+            (Some(doc), Some(_)) => mcp::request_ids(doc, "tools/list"),
+            _ => Vec::new(),
+        };
         let body = match (enforce && changed, doc, text_body) {
             (false, _, _) => None,
             (true, Some(doc), _) => Some(payload::serialize(&doc)),
@@ -237,6 +287,8 @@ impl Engine {
                     vault: Arc::new(vault),
                     profile,
                     surface,
+                    mcp_server: route.mcp_server,
+                    tools_list_ids,
                 }),
             }
         } else {
@@ -257,11 +309,74 @@ impl Engine {
         content_type: Option<&str>,
     ) -> ResponseProcessor {
         ResponseProcessor::new(
-            Arc::clone(&self.scanner),
-            Arc::clone(&self.config),
+            response::Shared {
+                scanner: Arc::clone(&self.scanner),
+                config: Arc::clone(&self.config),
+                injection: Arc::clone(&self.injection),
+                mcp: Arc::clone(&self.mcp),
+            },
             session,
             content_type,
         )
+    }
+
+    /// Validation, model allowlist and MCP tool policy on a parsed request.
+    /// Violations are always reported; the error is returned for the
+    /// caller to enforce (dry run only reports).
+    fn check_policy(
+        &self,
+        route: &Route,
+        surface: SurfaceKind,
+        doc: &Value,
+        profile: &Profile,
+        report: &mut Report,
+    ) -> Option<ApiError> {
+        if profile.validate_requests {
+            let problems = validate::problems(surface, doc);
+            if !problems.is_empty() {
+                report.violation("invalid_request");
+                return Some(
+                    ApiError::new(
+                        ApiErrorKind::InvalidRequest,
+                        format!("Invalid request: {}.", problems.join("; ")),
+                    )
+                    .with_details(serde_json::json!({ "problems": problems })),
+                );
+            }
+        }
+        if let Some(model) = validate::disallowed_model(profile, doc) {
+            report.violation("model_not_allowed");
+            return Some(
+                ApiError::new(
+                    ApiErrorKind::Blocked,
+                    format!(
+                        "Request blocked by Shroud: model {model:?} is not allowed for profile {:?}.",
+                        route.profile
+                    ),
+                )
+                .with_details(serde_json::json!({ "model": model })),
+            );
+        }
+        let server = route.mcp_server.and_then(|i| self.mcp.get(i))?;
+        let violations = server.check_request(doc);
+        if violations.is_empty() {
+            return None;
+        }
+        for v in &violations {
+            report.violation(v.rule);
+        }
+        let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
+        let details: Vec<Value> = violations
+            .iter()
+            .map(|v| serde_json::json!({"rule": v.rule, "message": v.message}))
+            .collect();
+        let mut err = ApiError::new(
+            ApiErrorKind::Blocked,
+            format!("Request blocked by Shroud: {}.", messages.join("; ")),
+        )
+        .with_details(serde_json::json!({ "violations": details }));
+        err.status = server.config.error_status;
+        Some(err)
     }
 }
 
@@ -305,5 +420,7 @@ fn summarize(details: &Value) -> String {
     format!("sensitive data: {} ({})", list(categories), list(types))
 }
 
+#[cfg(test)]
+mod guard_tests;
 #[cfg(test)]
 mod tests;

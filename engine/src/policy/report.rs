@@ -63,6 +63,9 @@ pub struct Report {
     /// Why the request could not be inspected (no values, only pointers
     /// and limits).
     pub error: Option<String>,
+    /// Policy rules the request broke besides findings, e.g.
+    /// `model_not_allowed`, `mcp_tool_denied`, `invalid_request`.
+    pub violations: Vec<String>,
 }
 
 impl Report {
@@ -76,6 +79,7 @@ impl Report {
             counts: Vec::new(),
             bytes_scanned: 0,
             error: None,
+            violations: Vec::new(),
         }
     }
 
@@ -90,6 +94,13 @@ impl Report {
             None => self.counts.push((category, kind.to_string(), 1)),
         }
         self.raise(action.into());
+    }
+
+    /// Notes a broken policy rule (once per rule).
+    pub(crate) fn violation(&mut self, rule: &str) {
+        if !self.violations.iter().any(|v| v == rule) {
+            self.violations.push(rule.to_string());
+        }
     }
 
     /// Raises the overall action to at least `action`.

@@ -2,11 +2,15 @@
 //! Responses: restore this request's placeholders and redact values the
 //! model produced, for whole JSON bodies and for SSE streams alike.
 
+use super::mcp::McpPolicies;
 use super::output::OutputSanitizer;
-use super::text::redact_output;
-use crate::config::{Config, Profile, SurfaceKind};
+use super::text::{channel_of, redact_output};
+use crate::config::{Action, Config, Profile, ResponseInjectionAction, SurfaceKind};
 use crate::detect::Scanner;
+use crate::detect::injection::{Assessment, InjectionDetector};
+use crate::finding::Category;
 use crate::payload::{self, TextRole, WalkOptions};
+use crate::stream::sse::{Item, SseParser};
 use crate::stream::{
     Chain, DeltaKind, DeltaTransform, Identity, Rehydrator, SseOptions, SseRewriter,
 };
@@ -15,6 +19,14 @@ use std::cell::Cell;
 use std::convert::Infallible;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// Engine-wide compiled state a response processor reads.
+pub(crate) struct Shared {
+    pub scanner: Arc<Scanner>,
+    pub config: Arc<Config>,
+    pub injection: Arc<InjectionDetector>,
+    pub mcp: Arc<McpPolicies>,
+}
 
 /// The request-scoped state a response needs: the vault of masked values and
 /// the profile's response options. Moved from the request to the response.
@@ -28,6 +40,10 @@ pub(crate) struct SessionInner {
     pub vault: Arc<Vault>,
     pub profile: Arc<Profile>,
     pub surface: SurfaceKind,
+    /// The `mcp_servers` entry of the request, whose tool list applies.
+    pub mcp_server: Option<usize>,
+    /// Ids of the `tools/list` requests, whose results are filtered.
+    pub tools_list_ids: Vec<serde_json::Value>,
 }
 
 impl Session {
@@ -54,12 +70,31 @@ enum Mode {
         json: bool,
         ctx: WholeContext,
     },
+    /// MCP over SSE: every event is one whole JSON-RPC message, rewritten
+    /// like a whole JSON body.
+    McpSse {
+        parser: SseParser,
+        ctx: WholeContext,
+    },
 }
 
 struct WholeContext {
     scanner: Arc<Scanner>,
     config: Arc<Config>,
+    injection: Arc<InjectionDetector>,
+    mcp: Arc<McpPolicies>,
     session: SessionInner,
+}
+
+/// What the MCP response path did, for metrics and audit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct McpResponseStats {
+    /// Tools removed from `tools/list` results.
+    pub tools_hidden: u64,
+    /// Results (tool output, tool lists) with a likely prompt injection.
+    pub injections: u64,
+    /// Of those, results replaced with a JSON-RPC error.
+    pub results_blocked: u64,
 }
 
 /// Rewrites one response body, chunk by chunk. The concatenation of every
@@ -69,6 +104,7 @@ pub struct ResponseProcessor {
     limit: usize,
     redactions: Rc<Cell<u64>>,
     oversized: bool,
+    mcp_stats: McpResponseStats,
 }
 
 impl std::fmt::Debug for ResponseProcessor {
@@ -77,6 +113,7 @@ impl std::fmt::Debug for ResponseProcessor {
             Mode::PassThrough => "pass-through",
             Mode::Sse(_) => "sse",
             Mode::Whole { .. } => "whole",
+            Mode::McpSse { .. } => "mcp-sse",
         };
         f.debug_struct("ResponseProcessor")
             .field("mode", &mode)
@@ -91,15 +128,17 @@ impl ResponseProcessor {
             limit: 0,
             redactions: Rc::new(Cell::new(0)),
             oversized: false,
+            mcp_stats: McpResponseStats::default(),
         }
     }
 
-    pub(crate) fn new(
-        scanner: Arc<Scanner>,
-        config: Arc<Config>,
-        session: Session,
-        content_type: Option<&str>,
-    ) -> Self {
+    pub(crate) fn new(shared: Shared, session: Session, content_type: Option<&str>) -> Self {
+        let Shared {
+            scanner,
+            config,
+            injection,
+            mcp,
+        } = shared;
         let Some(session) = session.inner else {
             return Self::pass_through();
         };
@@ -109,7 +148,18 @@ impl ResponseProcessor {
             .unwrap_or_default();
         let redactions = Rc::new(Cell::new(0));
         let limit = config.limits.max_response_bytes;
-        let mode = if media == "text/event-stream" {
+        let mode = if media == "text/event-stream" && session.surface == SurfaceKind::Mcp {
+            Mode::McpSse {
+                parser: SseParser::new(limit),
+                ctx: WholeContext {
+                    scanner,
+                    config,
+                    injection,
+                    mcp,
+                    session,
+                },
+            }
+        } else if media == "text/event-stream" {
             Mode::Sse(Box::new(sse_rewriter(
                 &scanner,
                 &session,
@@ -126,6 +176,8 @@ impl ResponseProcessor {
                 ctx: WholeContext {
                     scanner,
                     config,
+                    injection,
+                    mcp,
                     session,
                 },
             }
@@ -137,7 +189,13 @@ impl ResponseProcessor {
             limit,
             redactions,
             oversized: false,
+            mcp_stats: McpResponseStats::default(),
         }
+    }
+
+    /// What the MCP path did so far (tools hidden, injections handled).
+    pub fn mcp_stats(&self) -> McpResponseStats {
+        self.mcp_stats
     }
 
     /// True when the output length may differ from the input's (the
@@ -162,6 +220,36 @@ impl ResponseProcessor {
         match &mut self.mode {
             Mode::PassThrough => chunk.to_vec(),
             Mode::Sse(rewriter) => rewriter.push(chunk),
+            Mode::McpSse { parser, ctx } => {
+                let mut out = Vec::with_capacity(chunk.len());
+                for item in parser.feed(chunk) {
+                    match item {
+                        Item::Raw(bytes) | Item::Oversized(bytes) => out.extend_from_slice(&bytes),
+                        Item::Event(event) => {
+                            let rewritten = event.data().and_then(|data| {
+                                let mut value: serde_json::Value =
+                                    serde_json::from_slice(&data).ok()?;
+                                let mut redacted = 0;
+                                let changed = rewrite_mcp(
+                                    ctx,
+                                    &mut value,
+                                    &mut self.mcp_stats,
+                                    &mut redacted,
+                                );
+                                self.redactions.set(self.redactions.get() + redacted);
+                                changed
+                                    .then(|| serde_json::to_string(&value).ok())
+                                    .flatten()
+                            });
+                            match rewritten {
+                                Some(json) => out.extend_from_slice(&event.with_data(&json)),
+                                None => out.extend_from_slice(&event.into_raw()),
+                            }
+                        }
+                    }
+                }
+                out
+            }
             Mode::Whole { buf, .. } => {
                 if buf.len() + chunk.len() > self.limit {
                     // Too big to rewrite whole: forward as is. Safe for the
@@ -183,8 +271,9 @@ impl ResponseProcessor {
         match std::mem::replace(&mut self.mode, Mode::PassThrough) {
             Mode::PassThrough => Vec::new(),
             Mode::Sse(mut rewriter) => rewriter.finish(),
+            Mode::McpSse { mut parser, .. } => parser.finish().unwrap_or_default(),
             Mode::Whole { buf, json, ctx } => {
-                let (out, n) = rewrite_whole(&ctx, buf, json);
+                let (out, n) = rewrite_whole(&ctx, buf, json, &mut self.mcp_stats);
                 self.redactions.set(self.redactions.get() + n);
                 out
             }
@@ -236,10 +325,26 @@ fn sse_rewriter(
 
 /// Sanitizes then rehydrates a whole body. Returns the body to send and the
 /// number of values redacted. Unchanged bodies are returned byte-exact.
-fn rewrite_whole(ctx: &WholeContext, body: Vec<u8>, json: bool) -> (Vec<u8>, u64) {
+fn rewrite_whole(
+    ctx: &WholeContext,
+    body: Vec<u8>,
+    json: bool,
+    mcp_stats: &mut McpResponseStats,
+) -> (Vec<u8>, u64) {
     let profile = &ctx.session.profile;
     let vault = &ctx.session.vault;
     let mut redacted = 0u64;
+    if json
+        && ctx.session.surface == SurfaceKind::Mcp
+        && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body)
+    {
+        let changed = rewrite_mcp(ctx, &mut doc, mcp_stats, &mut redacted);
+        return if changed {
+            (payload::serialize(&doc), redacted)
+        } else {
+            (body, redacted)
+        };
+    }
     if json && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body) {
         let options = WalkOptions::from_config(&ctx.config);
         let mut changed = false;
@@ -291,4 +396,124 @@ fn rewrite_whole(ctx: &WholeContext, body: Vec<u8>, json: bool) -> (Vec<u8>, u64
     };
     let restored = vault.rehydrate_escaped(&text, escape).into_owned();
     (restored.into_bytes(), redacted)
+}
+
+/// Rewrites an MCP response body (a message or a batch): filters
+/// `tools/list` results, redacts and restores text, and handles injections
+/// in results. True when anything changed.
+fn rewrite_mcp(
+    ctx: &WholeContext,
+    doc: &mut serde_json::Value,
+    stats: &mut McpResponseStats,
+    redacted: &mut u64,
+) -> bool {
+    match doc {
+        serde_json::Value::Array(batch) => {
+            let mut changed = false;
+            for message in batch {
+                changed |= rewrite_mcp_message(ctx, message, stats, redacted);
+            }
+            changed
+        }
+        message => rewrite_mcp_message(ctx, message, stats, redacted),
+    }
+}
+
+fn rewrite_mcp_message(
+    ctx: &WholeContext,
+    message: &mut serde_json::Value,
+    stats: &mut McpResponseStats,
+    redacted: &mut u64,
+) -> bool {
+    let session = &ctx.session;
+    let profile = &session.profile;
+    let mut changed = false;
+    if let Some(server) = session.mcp_server.and_then(|i| ctx.mcp.get(i))
+        && message
+            .get("id")
+            .is_some_and(|id| session.tools_list_ids.contains(id))
+    {
+        let hidden = server.filter_tools_list(message);
+        if hidden > 0 {
+            stats.tools_hidden += hidden as u64;
+            changed = true;
+        }
+    }
+    let injection = &profile.injection;
+    let mut found: Option<Assessment> = None;
+    let options = WalkOptions::from_config(&ctx.config);
+    let mut visit = |text: &mut String, field: &payload::Field<'_>| -> Result<(), Infallible> {
+        if injection.enabled
+            && injection.channels.contains(&channel_of(field.role))
+            && let Some(a) = ctx
+                .injection
+                .assess(text)
+                .filter(|a| a.score >= injection.threshold)
+            && found.is_none_or(|prev| prev.score < a.score)
+        {
+            found = Some(a);
+        }
+        let (text_changed, n) = sanitize_and_restore(ctx, text, field);
+        changed |= text_changed;
+        *redacted += n;
+        Ok(())
+    };
+    // A message of an unexpected shape is left as the walk left it.
+    let _ = payload::walk_response(SurfaceKind::Mcp, message, &options, &mut visit);
+    let Some(found) = found else {
+        return changed;
+    };
+    if profile.action_for(Category::Injection, found.kind) == Action::Allow {
+        return changed;
+    }
+    stats.injections += 1;
+    let is_result = message.get("result").is_some();
+    if injection.responses == ResponseInjectionAction::Block
+        && is_result
+        && let Some(id) = message.get("id").cloned()
+    {
+        *message = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {
+                "code": -32001,
+                "message": format!(
+                    "Result withheld by Shroud: it contains a likely prompt injection ({}, score {:.2}).",
+                    found.kind, found.score
+                ),
+                "data": {"code": "shroud_blocked", "categories": {"injection": 1}, "types": {found.kind: 1}}
+            }
+        });
+        stats.results_blocked += 1;
+        return true;
+    }
+    changed
+}
+
+/// Output sanitization then placeholder restoration for one response
+/// string; returns whether it changed and how many values were redacted.
+fn sanitize_and_restore(
+    ctx: &WholeContext,
+    text: &mut String,
+    field: &payload::Field<'_>,
+) -> (bool, u64) {
+    let profile = &ctx.session.profile;
+    let mut changed = false;
+    let mut redacted = 0u64;
+    if profile.sanitize_responses {
+        let (out, n) = redact_output(&ctx.scanner, profile, text);
+        if let Some(out) = out {
+            *text = out;
+            redacted += u64::from(n);
+            changed = true;
+        }
+    }
+    let tool_args = field.role == TextRole::ToolArguments;
+    if (!tool_args || profile.rehydrate_tool_arguments)
+        && let std::borrow::Cow::Owned(restored) = ctx.session.vault.rehydrate(text)
+    {
+        *text = restored;
+        changed = true;
+    }
+    (changed, redacted)
 }

@@ -77,7 +77,7 @@ fn matches(m: &RuleMatch, req: &RequestInfo<'_>, key_hash: Option<&str>) -> bool
 
 /// `*.example.com` matches any subdomain (and not `example.com` itself);
 /// anything else must equal the host, case-insensitively. A port is ignored.
-fn authority_matches(glob: &str, authority: &str) -> bool {
+pub(crate) fn authority_matches(glob: &str, authority: &str) -> bool {
     let host = strip_port(authority).to_ascii_lowercase();
     let glob = glob.to_ascii_lowercase();
     match glob.strip_prefix("*.") {

@@ -2,9 +2,11 @@
 //! Applying a profile to one string: scan, decide per finding, rewrite.
 
 use super::report::Report;
-use crate::config::{Action, Profile};
+use crate::config::{Action, InjectionChannel, Profile};
 use crate::detect::Scanner;
-use crate::finding::Finding;
+use crate::detect::injection::{Assessment, InjectionDetector};
+use crate::finding::{Category, Finding};
+use crate::payload::TextRole;
 use crate::placeholder;
 use crate::vault::{Vault, VaultFull};
 use std::fmt;
@@ -47,6 +49,9 @@ pub(crate) struct RequestSanitizer<'a> {
     pub changed: bool,
     /// Some finding's action is `block`.
     pub blocked: bool,
+    /// The heaviest injection found (score, kind), for the refusal message.
+    pub injection: Option<Assessment>,
+    detector: Option<&'a InjectionDetector>,
     findings_seen: usize,
 }
 
@@ -68,12 +73,24 @@ impl<'a> RequestSanitizer<'a> {
             enforce,
             changed: false,
             blocked: false,
+            injection: None,
+            detector: None,
             findings_seen: 0,
         }
     }
 
-    /// Scans `text` and applies the profile's action to each finding.
-    pub(crate) fn visit(&mut self, text: &mut String) -> Result<(), SanitizeError> {
+    /// Also checks the profile's injection channels with `detector`.
+    pub(crate) fn with_injection(mut self, detector: &'a InjectionDetector) -> Self {
+        if self.profile.injection.enabled {
+            self.detector = Some(detector);
+        }
+        self
+    }
+
+    /// Scans `text` (of `role`) and applies the profile's action to each
+    /// finding.
+    pub(crate) fn visit(&mut self, text: &mut String, role: TextRole) -> Result<(), SanitizeError> {
+        self.check_injection(text, role);
         let findings = self.scanner.scan(text);
         if findings.is_empty() {
             return Ok(());
@@ -111,6 +128,49 @@ impl<'a> RequestSanitizer<'a> {
             self.changed = true;
         }
         Ok(())
+    }
+}
+
+impl RequestSanitizer<'_> {
+    /// Injection check on one text of a scanned channel. Any action but
+    /// `allow` blocks: an instruction is not made safe by cutting a span.
+    fn check_injection(&mut self, text: &str, role: TextRole) {
+        let Some(detector) = self.detector else {
+            return;
+        };
+        let config = &self.profile.injection;
+        if !config.channels.contains(&channel_of(role)) {
+            return;
+        }
+        let Some(found) = detector
+            .assess(text)
+            .filter(|a| a.score >= config.threshold)
+        else {
+            return;
+        };
+        let action = self.profile.action_for(Category::Injection, found.kind);
+        self.report.record(Category::Injection, found.kind, action);
+        if action != Action::Allow {
+            self.blocked = true;
+        }
+        if self.injection.is_none_or(|prev| prev.score < found.score) {
+            self.injection = Some(found);
+        }
+    }
+}
+
+/// The injection channel a text role belongs to.
+pub(crate) fn channel_of(role: TextRole) -> InjectionChannel {
+    match role {
+        TextRole::User => InjectionChannel::User,
+        TextRole::System => InjectionChannel::System,
+        TextRole::Assistant => InjectionChannel::Assistant,
+        TextRole::ToolArguments => InjectionChannel::ToolArguments,
+        TextRole::ToolResult => InjectionChannel::ToolResult,
+        TextRole::ToolDefinition => InjectionChannel::ToolDefinition,
+        TextRole::Name => InjectionChannel::Name,
+        TextRole::Metadata => InjectionChannel::Metadata,
+        TextRole::Other => InjectionChannel::Other,
     }
 }
 
