@@ -14,7 +14,13 @@ use std::path::{Path, PathBuf};
 
 /// The areas, in report order.
 pub const AREAS: [&str; 7] = [
-    "surfaces", "actions", "streaming", "errors", "limits", "metrics", "mcp",
+    "surfaces",
+    "actions",
+    "streaming",
+    "errors",
+    "limits",
+    "metrics",
+    "mcp",
 ];
 /// The route name the host reports (`envoy-config/envoy.yaml` names it so).
 pub const ROUTE_NAME: &str = "llm";
@@ -27,7 +33,8 @@ pub struct CaseSpec {
     /// A name in `tests/conformance/configs/` or an inline configuration.
     #[serde(default = "default_config")]
     pub config: Value,
-    /// Route metadata `filter_metadata.shroud.profile` (default `default`).
+    /// Route metadata `filter_metadata.shroud.profile` (default `default`,
+    /// as `envoy-config/envoy.yaml` sets it; `""` = the route names none).
     #[serde(default)]
     pub route_profile: Option<String>,
     pub request: RequestSpec,
@@ -158,8 +165,8 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
             .collect();
         files.sort();
         for file in files {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let spec: CaseSpec =
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             let config = match &spec.config {
@@ -268,10 +275,10 @@ pub fn build_request(spec: &RequestSpec) -> Request {
         Some(map) => pairs(map),
         None => vec![("content-type".into(), "application/json".into())],
     };
-    if let Some((_, host)) = given.iter().find(|(k, _)| k == "host") {
-        if let Some(authority) = headers.get_mut(2) {
-            authority.1 = host.clone();
-        }
+    if let Some((_, host)) = given.iter().find(|(k, _)| k == "host")
+        && let Some(authority) = headers.get_mut(2)
+    {
+        authority.1 = host.clone();
     }
     headers.extend(given.into_iter().filter(|(k, _)| k != "host"));
     let chunks: Vec<Vec<u8>> = match (&spec.chunks, &spec.body) {
@@ -292,7 +299,10 @@ pub fn build_request(spec: &RequestSpec) -> Request {
 
 /// The upstream's answer to `received`, templates expanded. Like the mock
 /// upstream: one non-SSE chunk has `content-length`, anything else is chunked.
-pub fn build_response(spec: Option<&ResponseSpec>, received: &[u8]) -> Result<UpstreamResponse, String> {
+pub fn build_response(
+    spec: Option<&ResponseSpec>,
+    received: &[u8],
+) -> Result<UpstreamResponse, String> {
     let default = ResponseSpec {
         status: 200,
         headers: None,
@@ -360,7 +370,8 @@ fn expand(expr: &str, upstream: &Value) -> Result<String, String> {
     let path = path
         .strip_prefix("upstream.")
         .ok_or_else(|| format!("template {expr:?}: paths start with `upstream.`"))?;
-    let value = lookup(upstream, path).ok_or_else(|| format!("template {expr:?}: no such value"))?;
+    let value =
+        lookup(upstream, path).ok_or_else(|| format!("template {expr:?}: no such value"))?;
     let text = match (value, filter) {
         (Value::String(s), None) => s.clone(),
         (Value::String(s), Some(f)) => {
@@ -371,11 +382,14 @@ fn expand(expr: &str, upstream: &Value) -> Result<String, String> {
                 .split_once(':')
                 .ok_or_else(|| format!("template {expr:?}: chars:A:B"))?;
             let count = s.chars().count();
-            let a: usize = a.parse().map_err(|_| format!("template {expr:?}: bad start"))?;
+            let a: usize = a
+                .parse()
+                .map_err(|_| format!("template {expr:?}: bad start"))?;
             let b: usize = if b.is_empty() {
                 count
             } else {
-                b.parse().map_err(|_| format!("template {expr:?}: bad end"))?
+                b.parse()
+                    .map_err(|_| format!("template {expr:?}: bad end"))?
             };
             s.chars().skip(a).take(b.saturating_sub(a)).collect()
         }
@@ -423,7 +437,10 @@ pub struct Observed {
     pub upstream: Option<UpstreamRequest>,
     pub local_reply: bool,
     pub client_status: u16,
+    /// `None`: this runner does not see headers.
     pub client_headers: Option<Pairs>,
+    /// Whether `upstream.headers` are what the upstream really received.
+    pub upstream_headers_observed: bool,
     pub client_body: Vec<u8>,
     /// `None`: this runner cannot observe metrics.
     pub metrics: Option<BTreeMap<String, i64>>,
@@ -454,12 +471,18 @@ fn check_message(
     }
     for needle in &checks.body_contains {
         if !text.contains(needle.as_str()) {
-            errors.push(format!("{what}: body lacks {needle:?}; body: {}", clip(&text)));
+            errors.push(format!(
+                "{what}: body lacks {needle:?}; body: {}",
+                clip(&text)
+            ));
         }
     }
     for needle in &checks.body_not_contains {
         if text.contains(needle.as_str()) {
-            errors.push(format!("{what}: body contains {needle:?}; body: {}", clip(&text)));
+            errors.push(format!(
+                "{what}: body contains {needle:?}; body: {}",
+                clip(&text)
+            ));
         }
     }
     if let Some(exact) = &checks.body_exact
@@ -478,7 +501,9 @@ fn check_message(
         for (name, want) in pairs(&checks.headers) {
             let got = headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
             if got != Some(&want) {
-                errors.push(format!("{what}: header {name} is {got:?}, expected {want:?}"));
+                errors.push(format!(
+                    "{what}: header {name} is {got:?}, expected {want:?}"
+                ));
             }
         }
         for name in &checks.headers_absent {
@@ -502,8 +527,8 @@ fn clip(text: &str) -> String {
 pub fn judge(case: &Case, seen: &Observed) -> Verdict {
     let expect = &case.spec.expect;
     let mut errors = Vec::new();
-    let upstream_none = expect.local_reply.is_some()
-        || expect.upstream.as_ref().is_some_and(|u| u == "none");
+    let upstream_none =
+        expect.local_reply.is_some() || expect.upstream.as_ref().is_some_and(|u| u == "none");
     match (&seen.upstream, upstream_none) {
         (Some(up), true) => errors.push(format!(
             "upstream received a complete request but must not: {}",
@@ -520,7 +545,7 @@ pub fn judge(case: &Case, seen: &Observed) -> Verdict {
                 "upstream",
                 &checks,
                 None,
-                Some(&up.headers),
+                seen.upstream_headers_observed.then_some(&up.headers),
                 &up.body,
                 &mut errors,
             ),
@@ -604,7 +629,11 @@ impl HostRunner {
 
     /// A configured VM for `case` (properties as `envoy-config/envoy.yaml`
     /// sets them).
-    pub fn host_for(&self, config: &[u8], route_profile: Option<&str>) -> Result<ProxyHost, String> {
+    pub fn host_for(
+        &self,
+        config: &[u8],
+        route_profile: Option<&str>,
+    ) -> Result<ProxyHost, String> {
         let mut host = ProxyHost::new(&self.engine, &self.module).map_err(|e| format!("{e:#}"))?;
         let props = &mut host.state_mut().properties;
         props.insert("xds.route_name".into(), ROUTE_NAME.as_bytes().to_vec());
@@ -651,7 +680,9 @@ impl HostRunner {
             return Err(e);
         }
         if let Some(at) = &exchange.stalled {
-            return Err(format!("the stream stalled at the {at} (paused, never resumed)"));
+            return Err(format!(
+                "the stream stalled at the {at} (paused, never resumed)"
+            ));
         }
         let after = host.state().metrics.snapshot();
         let deltas = after
@@ -664,6 +695,7 @@ impl HostRunner {
             local_reply: exchange.local_reply.is_some(),
             client_status: exchange.client.status,
             client_headers: Some(exchange.client.headers.clone()),
+            upstream_headers_observed: true,
             client_body: exchange.client.body,
             metrics: Some(deltas),
             logs: Some(logs(&host)),
@@ -672,7 +704,11 @@ impl HostRunner {
 }
 
 fn logs(host: &ProxyHost) -> Vec<String> {
-    host.state().logs.iter().map(|l| l.message.clone()).collect()
+    host.state()
+        .logs
+        .iter()
+        .map(|l| l.message.clone())
+        .collect()
 }
 
 // ---- the native runner ---------------------------------------------------------
@@ -695,9 +731,12 @@ pub enum NativeError {
 
 pub fn observe_native(case: &Case) -> Result<Observed, NativeError> {
     if !case.spec.request.trailers.is_empty() {
-        return Err(NativeError::Skip("request trailers are the adapter's concern".into()));
+        return Err(NativeError::Skip(
+            "request trailers are the adapter's concern".into(),
+        ));
     }
-    let engine = Engine::new(&case.config).map_err(|e| NativeError::Fail(format!("config: {e}")))?;
+    let engine =
+        Engine::new(&case.config).map_err(|e| NativeError::Fail(format!("config: {e}")))?;
     let request = build_request(&case.spec.request);
     let header = |name: &str| {
         request
@@ -732,7 +771,8 @@ pub fn observe_native(case: &Case) -> Result<Observed, NativeError> {
     };
     if route.surface.is_none() {
         forward(body.clone(), &mut seen);
-        let response = build_response(case.spec.response.as_ref(), &body).map_err(NativeError::Fail)?;
+        let response =
+            build_response(case.spec.response.as_ref(), &body).map_err(NativeError::Fail)?;
         seen.client_status = response.status;
         seen.client_body = response.chunks.concat();
         return Ok(seen);
@@ -756,7 +796,8 @@ pub fn observe_native(case: &Case) -> Result<Observed, NativeError> {
         } => {
             let sent = rewritten.unwrap_or(body);
             forward(sent.clone(), &mut seen);
-            let response = build_response(case.spec.response.as_ref(), &sent).map_err(NativeError::Fail)?;
+            let response =
+                build_response(case.spec.response.as_ref(), &sent).map_err(NativeError::Fail)?;
             let response_type = response
                 .headers
                 .iter()

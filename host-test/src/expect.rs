@@ -11,8 +11,8 @@
 
 use crate::abi::{LocalReply, Status};
 use crate::proxy::{Action, Pairs, ProxyHost};
-use wasmtime::{bail, format_err};
 use std::collections::VecDeque;
+use wasmtime::{bail, format_err};
 
 /// One expected host call.
 #[derive(Debug, Clone)]
@@ -95,7 +95,10 @@ impl Tester {
     }
 
     /// A fresh VM of an already compiled module (compiling is the slow part).
-    pub fn instantiate(engine: &wasmtime::Engine, module: &wasmtime::Module) -> wasmtime::Result<Tester> {
+    pub fn instantiate(
+        engine: &wasmtime::Engine,
+        module: &wasmtime::Module,
+    ) -> wasmtime::Result<Tester> {
         Ok(Tester {
             host: ProxyHost::new(engine, module)?,
         })
@@ -118,8 +121,16 @@ impl Tester {
         self.host.create_http_context()
     }
 
-    pub fn call_request_headers(&mut self, ctx: u32, headers: &[(&str, &str)], eos: bool) -> Call<'_> {
-        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    pub fn call_request_headers(
+        &mut self,
+        ctx: u32,
+        headers: &[(&str, &str)],
+        eos: bool,
+    ) -> Call<'_> {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self.step(Callback::RequestHeaders(ctx, headers, eos))
     }
 
@@ -127,8 +138,16 @@ impl Tester {
         self.step(Callback::RequestBody(ctx, chunk.to_vec(), eos))
     }
 
-    pub fn call_response_headers(&mut self, ctx: u32, headers: &[(&str, &str)], eos: bool) -> Call<'_> {
-        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    pub fn call_response_headers(
+        &mut self,
+        ctx: u32,
+        headers: &[(&str, &str)],
+        eos: bool,
+    ) -> Call<'_> {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self.step(Callback::ResponseHeaders(ctx, headers, eos))
     }
 
@@ -157,7 +176,11 @@ impl Tester {
 
     /// Whether any log line contains `needle`.
     pub fn logged(&self, needle: &str) -> bool {
-        self.host.state().logs.iter().any(|l| l.message.contains(needle))
+        self.host
+            .state()
+            .logs
+            .iter()
+            .any(|l| l.message.contains(needle))
     }
 }
 
@@ -216,9 +239,9 @@ impl Call<'_> {
             Callback::RequestBody(ctx, b, eos) => {
                 host.on_request_body(ctx, &b, eos).map(ReturnType::Action)
             }
-            Callback::ResponseHeaders(ctx, h, eos) => {
-                host.on_response_headers(ctx, h, eos).map(ReturnType::Action)
-            }
+            Callback::ResponseHeaders(ctx, h, eos) => host
+                .on_response_headers(ctx, h, eos)
+                .map(ReturnType::Action),
             Callback::ResponseBody(ctx, b, eos) => {
                 host.on_response_body(ctx, &b, eos).map(ReturnType::Action)
             }
@@ -227,10 +250,15 @@ impl Call<'_> {
         let got = result?;
         if let Some(first) = unmet.first() {
             let calls = &host.state().script.calls;
-            bail!("expected host call {} was not made (calls made: {calls:?})", first.call);
+            bail!(
+                "expected host call {} was not made (calls made: {calls:?})",
+                first.call
+            );
         }
         if expected != ReturnType::None && got != expected {
-            return Err(format_err!("callback returned {got:?}, expected {expected:?}"));
+            return Err(format_err!(
+                "callback returned {got:?}, expected {expected:?}"
+            ));
         }
         Ok(())
     }

@@ -13,8 +13,8 @@
 
 use crate::abi::{self, HostState, LocalReply, Phase, Stream};
 use wasmtime::error::Context as _;
-use wasmtime::{bail, format_err};
 use wasmtime::{Config, Engine, Instance, Module, Store, WasmParams, WasmResults};
+use wasmtime::{bail, format_err};
 
 /// `proxy_action_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +127,12 @@ impl ProxyHost {
         let instance = linker
             .instantiate(&mut store, module)
             .context("instantiating the proxy-wasm module")?;
-        if instance.get_func(&mut store, "proxy_abi_version_0_2_1").is_none()
-            && instance.get_func(&mut store, "proxy_abi_version_0_2_0").is_none()
+        if instance
+            .get_func(&mut store, "proxy_abi_version_0_2_1")
+            .is_none()
+            && instance
+                .get_func(&mut store, "proxy_abi_version_0_2_0")
+                .is_none()
         {
             bail!("the module exports no proxy_abi_version_0_2_x marker");
         }
@@ -163,7 +167,11 @@ impl ProxyHost {
     }
 
     /// Calls an export; a missing one is an error naming it.
-    pub fn call<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P) -> wasmtime::Result<R> {
+    pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> wasmtime::Result<R> {
         let func = self
             .instance
             .get_typed_func::<P, R>(&mut self.store, name)
@@ -220,7 +228,12 @@ impl ProxyHost {
         Action::from_raw(raw)
     }
 
-    pub fn on_request_headers(&mut self, ctx: u32, headers: Pairs, eos: bool) -> wasmtime::Result<Action> {
+    pub fn on_request_headers(
+        &mut self,
+        ctx: u32,
+        headers: Pairs,
+        eos: bool,
+    ) -> wasmtime::Result<Action> {
         let stream = self.enter(ctx, Phase::RequestHeaders)?;
         stream.request_headers = headers;
         let n = stream.request_headers.len() as i32;
@@ -228,7 +241,12 @@ impl ProxyHost {
     }
 
     /// Appends `chunk` to what the host holds and calls the filter.
-    pub fn on_request_body(&mut self, ctx: u32, chunk: &[u8], eos: bool) -> wasmtime::Result<Action> {
+    pub fn on_request_body(
+        &mut self,
+        ctx: u32,
+        chunk: &[u8],
+        eos: bool,
+    ) -> wasmtime::Result<Action> {
         let stream = self.enter(ctx, Phase::RequestBody)?;
         stream.request_body.extend_from_slice(chunk);
         let n = stream.request_body.len() as i32;
@@ -244,14 +262,24 @@ impl ProxyHost {
         Action::from_raw(raw)
     }
 
-    pub fn on_response_headers(&mut self, ctx: u32, headers: Pairs, eos: bool) -> wasmtime::Result<Action> {
+    pub fn on_response_headers(
+        &mut self,
+        ctx: u32,
+        headers: Pairs,
+        eos: bool,
+    ) -> wasmtime::Result<Action> {
         let stream = self.enter(ctx, Phase::ResponseHeaders)?;
         stream.response_headers = headers;
         let n = stream.response_headers.len() as i32;
         self.callback("proxy_on_response_headers", (ctx as i32, n, i32::from(eos)))
     }
 
-    pub fn on_response_body(&mut self, ctx: u32, chunk: &[u8], eos: bool) -> wasmtime::Result<Action> {
+    pub fn on_response_body(
+        &mut self,
+        ctx: u32,
+        chunk: &[u8],
+        eos: bool,
+    ) -> wasmtime::Result<Action> {
         let stream = self.enter(ctx, Phase::ResponseBody)?;
         stream.response_body.extend_from_slice(chunk);
         let n = stream.response_body.len() as i32;
@@ -295,7 +323,10 @@ impl ProxyHost {
                 if self.has_export("proxy_on_queue_ready") {
                     let saved = self.state().active;
                     self.state_mut().active = self.root_id;
-                    self.call::<(i32, i32), ()>("proxy_on_queue_ready", (self.root_id as i32, queue as i32))?;
+                    self.call::<(i32, i32), ()>(
+                        "proxy_on_queue_ready",
+                        (self.root_id as i32, queue as i32),
+                    )?;
                     self.state_mut().active = saved;
                 }
                 continue;
@@ -303,9 +334,10 @@ impl ProxyHost {
             if state.callouts.pending.is_empty() || state.callouts.answers.is_empty() {
                 return Ok(());
             }
-            let (Some(call), Some(answer)) =
-                (state.callouts.pending.pop_front(), state.callouts.answers.pop_front())
-            else {
+            let (Some(call), Some(answer)) = (
+                state.callouts.pending.pop_front(),
+                state.callouts.answers.pop_front(),
+            ) else {
                 return Ok(());
             };
             self.answer_http_call(call.token, answer)?;
@@ -313,7 +345,11 @@ impl ProxyHost {
     }
 
     /// Answers HTTP call `token` through `proxy_on_http_call_response`.
-    pub fn answer_http_call(&mut self, token: u32, answer: abi::http::CallResponse) -> wasmtime::Result<()> {
+    pub fn answer_http_call(
+        &mut self,
+        token: u32,
+        answer: abi::http::CallResponse,
+    ) -> wasmtime::Result<()> {
         let state = self.store.data_mut();
         state.callouts.pending.retain(|c| c.token != token);
         let context_id = state
@@ -323,14 +359,24 @@ impl ProxyHost {
             .find(|c| c.token == token)
             .map(|c| c.context_id)
             .ok_or_else(|| format_err!("no HTTP call with token {token}"))?;
-        let (h, b, t) = (answer.headers.len(), answer.body.len(), answer.trailers.len());
+        let (h, b, t) = (
+            answer.headers.len(),
+            answer.body.len(),
+            answer.trailers.len(),
+        );
         let saved = state.active;
         state.active = context_id;
         state.callouts.last_status = (0, String::new());
         state.callouts.delivering = Some(answer);
         let result = self.call::<(i32, i32, i32, i32, i32), ()>(
             "proxy_on_http_call_response",
-            (context_id as i32, token as i32, h as i32, b as i32, t as i32),
+            (
+                context_id as i32,
+                token as i32,
+                h as i32,
+                b as i32,
+                t as i32,
+            ),
         );
         let state = self.store.data_mut();
         state.callouts.delivering = None;
@@ -475,7 +521,12 @@ impl ProxyHost {
     }
 
     /// The upstream's (or a local reply's) response through the filter.
-    fn respond(&mut self, ctx: u32, response: UpstreamResponse, out: &mut Exchange) -> wasmtime::Result<()> {
+    fn respond(
+        &mut self,
+        ctx: u32,
+        response: UpstreamResponse,
+        out: &mut Exchange,
+    ) -> wasmtime::Result<()> {
         let mut headers = vec![(":status".to_string(), response.status.to_string())];
         headers.extend(
             response

@@ -8,7 +8,12 @@ use shroud_host::proxy::{Request, UpstreamResponse};
 use std::io::{Read, Write};
 use std::path::Path;
 
-pub fn run(filter: &Path, config: Option<&Path>, path: &str, headers: &[String]) -> Result<(), String> {
+pub fn run(
+    filter: &Path,
+    config: Option<&Path>,
+    path: &str,
+    headers: &[String],
+) -> Result<(), String> {
     let config = match config {
         Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         None => Vec::new(),
@@ -37,7 +42,11 @@ pub fn run(filter: &Path, config: Option<&Path>, path: &str, headers: &[String])
     let mut host = runner.host_for(&config, None)?;
     let request = Request {
         headers: pairs,
-        chunks: if body.is_empty() { Vec::new() } else { vec![body] },
+        chunks: if body.is_empty() {
+            Vec::new()
+        } else {
+            vec![body]
+        },
         trailers: Vec::new(),
     };
     let mut answer = |_: &_| UpstreamResponse {
@@ -46,7 +55,9 @@ pub fn run(filter: &Path, config: Option<&Path>, path: &str, headers: &[String])
         chunks: vec![b"{}".to_vec()],
         trailers: Vec::new(),
     };
-    let exchange = host.exchange(&request, &mut answer).map_err(|e| format!("{e:#}"))?;
+    let exchange = host
+        .exchange(&request, &mut answer)
+        .map_err(|e| format!("{e:#}"))?;
     let mut out = std::io::stdout().lock();
     let result = match (&exchange.local_reply, &exchange.upstream) {
         (Some(_), _) => {

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //! What the JSON corpus cannot say: host calls that fail. Driven through
 //! the expectation DSL against the built filter (`scripts/build-filter`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test binary: helpers fail the test by panicking"
+)]
 
 use shroud_host::abi::Status;
 use shroud_host::conformance::default_filter_path;
@@ -15,7 +21,8 @@ const CHAT: &[(&str, &str)] = &[
     ("content-type", "application/json"),
     ("x-request-id", "rid-abi"),
 ];
-const BODY: &[u8] = br#"{"model":"m","messages":[{"role":"user","content":"mail ada@example.org"}]}"#;
+const BODY: &[u8] =
+    br#"{"model":"m","messages":[{"role":"user","content":"mail ada@example.org"}]}"#;
 
 /// The filter, compiled once for all tests of this binary.
 fn compiled() -> &'static (wasmtime::Engine, wasmtime::Module) {
@@ -135,7 +142,13 @@ fn swallowed_chunks_are_held_then_written_whole() {
         .execute_and_expect(ReturnType::Action(Action::Continue))
         .unwrap();
     assert_eq!(t.request_body(ctx), Some(&b""[..]));
-    t.host.state_mut().streams.get_mut(&ctx).unwrap().request_body.clear();
+    t.host
+        .state_mut()
+        .streams
+        .get_mut(&ctx)
+        .unwrap()
+        .request_body
+        .clear();
     t.call_request_body(ctx, b, true)
         .execute_and_expect(ReturnType::Action(Action::Continue))
         .unwrap();

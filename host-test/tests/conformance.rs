@@ -46,9 +46,8 @@ fn main() {
             let trial = if runner == "host" {
                 let host = Arc::clone(&host);
                 Trial::test(name, move || {
-                    let runner = host.get_or_init(|| {
-                        HostRunner::new(&conformance::default_filter_path())
-                    });
+                    let runner =
+                        host.get_or_init(|| HostRunner::new(&conformance::default_filter_path()));
                     match runner {
                         Ok(runner) => verdict(runner.run(&case)),
                         Err(e) => Err(e.clone().into()),

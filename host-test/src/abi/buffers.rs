@@ -20,15 +20,39 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_get_buffer_bytes",
-        |mut caller: Caller<'_, HostState>, kind: i32, start: i32, max: i32, ptr_out: i32, size_out: i32| {
-            status(get(&mut caller, kind, start as u32 as usize, max as u32 as usize, ptr_out, size_out))
+        |mut caller: Caller<'_, HostState>,
+         kind: i32,
+         start: i32,
+         max: i32,
+         ptr_out: i32,
+         size_out: i32| {
+            status(get(
+                &mut caller,
+                kind,
+                start as u32 as usize,
+                max as u32 as usize,
+                ptr_out,
+                size_out,
+            ))
         },
     )?;
     linker.func_wrap(
         "env",
         "proxy_set_buffer_bytes",
-        |mut caller: Caller<'_, HostState>, kind: i32, start: i32, size: i32, ptr: i32, len: i32| {
-            status(set(&mut caller, kind, start as u32 as usize, size as u32 as usize, ptr, len))
+        |mut caller: Caller<'_, HostState>,
+         kind: i32,
+         start: i32,
+         size: i32,
+         ptr: i32,
+         len: i32| {
+            status(set(
+                &mut caller,
+                kind,
+                start as u32 as usize,
+                size as u32 as usize,
+                ptr,
+                len,
+            ))
         },
     )?;
     Ok(())

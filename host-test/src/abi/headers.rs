@@ -65,7 +65,12 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_get_header_map_value",
-        |mut caller: Caller<'_, HostState>, kind: i32, key: i32, key_len: i32, ptr_out: i32, size_out: i32| {
+        |mut caller: Caller<'_, HostState>,
+         kind: i32,
+         key: i32,
+         key_len: i32,
+         ptr_out: i32,
+         size_out: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_get_header_map_value") {
                     return Err(s.into());
@@ -87,8 +92,20 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         linker.func_wrap(
             "env",
             call,
-            move |mut caller: Caller<'_, HostState>, kind: i32, key: i32, key_len: i32, value: i32, value_len: i32| {
-                status(write(&mut caller, call, replace, kind, (key, key_len), (value, value_len)))
+            move |mut caller: Caller<'_, HostState>,
+                  kind: i32,
+                  key: i32,
+                  key_len: i32,
+                  value: i32,
+                  value_len: i32| {
+                status(write(
+                    &mut caller,
+                    call,
+                    replace,
+                    kind,
+                    (key, key_len),
+                    (value, value_len),
+                ))
             },
         )?;
     }
@@ -123,19 +140,18 @@ fn write(
     let name = memory::read_string(caller, key.0, key.1)?.to_ascii_lowercase();
     let value = memory::read_string(caller, value.0, value.1)?;
     let pairs = map_mut(caller.data_mut(), kind)?;
-    if replace {
-        if let Some(at) = pairs.iter().position(|(k, _)| *k == name) {
-            let mut index = 0;
-            pairs.retain(|(k, _)| {
-                let keep = *k != name || index == at;
-                index += 1;
-                keep
-            });
-            if let Some(pair) = pairs.get_mut(at) {
-                pair.1 = value;
-            }
-            return Ok(());
+    if replace && let Some(at) = pairs.iter().position(|(k, _)| *k == name) {
+        // Replace the first, drop the others (Envoy's setCopy).
+        let mut index = 0;
+        pairs.retain(|(k, _)| {
+            let keep = *k != name || index == at;
+            index += 1;
+            keep
+        });
+        if let Some(pair) = pairs.get_mut(at) {
+            pair.1 = value;
         }
+        return Ok(());
     }
     pairs.push((name, value));
     Ok(())

@@ -4,16 +4,14 @@
 //! its exported `proxy_on_memory_allocate` (the guest then owns it).
 
 use super::{Fail, HostState, Status, guest_memory};
-use wasmtime::format_err;
 use wasmtime::Caller;
+use wasmtime::format_err;
 
 /// `len` bytes at `ptr`; `InvalidMemoryAccess` when out of bounds.
 pub fn read(caller: &mut Caller<'_, HostState>, ptr: i32, len: i32) -> Result<Vec<u8>, Fail> {
     let memory = guest_memory(caller)?;
     let (start, len) = (ptr as u32 as usize, len as u32 as usize);
-    let end = start
-        .checked_add(len)
-        .ok_or(Status::InvalidMemoryAccess)?;
+    let end = start.checked_add(len).ok_or(Status::InvalidMemoryAccess)?;
     memory
         .data(&caller)
         .get(start..end)
@@ -57,7 +55,9 @@ pub fn give(
             .get_export("proxy_on_memory_allocate")
             .or_else(|| caller.get_export("malloc"))
             .and_then(wasmtime::Extern::into_func)
-            .ok_or_else(|| format_err!("the guest exports neither proxy_on_memory_allocate nor malloc"))?
+            .ok_or_else(|| {
+                format_err!("the guest exports neither proxy_on_memory_allocate nor malloc")
+            })?
             .typed::<i32, i32>(&caller)
             .map_err(|e| format_err!("proxy_on_memory_allocate has the wrong type: {e}"))?;
         let size = i32::try_from(bytes.len()).map_err(|_| Status::BadArgument)?;
@@ -112,6 +112,10 @@ pub fn decode_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
         let value_end = value_start.checked_add(value_len)?;
         let name = bytes.get(data..name_end)?;
         let value = bytes.get(value_start..value_end)?;
+        // Each name and value is NUL-terminated.
+        if bytes.get(name_end) != Some(&0) || bytes.get(value_end) != Some(&0) {
+            return None;
+        }
         pairs.push((
             String::from_utf8_lossy(name).into_owned(),
             String::from_utf8_lossy(value).into_owned(),

@@ -89,9 +89,7 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
                 let metric = state.metrics.by_id(id as u32)?;
                 let value = value as u64;
                 match metric.kind {
-                    MetricKind::Counter => {
-                        metric.value = metric.value.saturating_add(value as i64)
-                    }
+                    MetricKind::Counter => metric.value = metric.value.saturating_add(value as i64),
                     MetricKind::Gauge => metric.value = value as i64,
                     MetricKind::Histogram => {
                         metric.samples.push(value);

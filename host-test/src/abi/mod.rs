@@ -20,8 +20,8 @@ pub mod timers;
 pub mod wasi;
 
 use crate::expect::Script;
-use wasmtime::format_err;
 use std::collections::BTreeMap;
+use wasmtime::format_err;
 use wasmtime::{Extern, Linker, Module};
 
 /// `proxy_status_t` (spec: "Status codes").
@@ -217,7 +217,9 @@ pub fn linker(engine: &wasmtime::Engine, module: &Module) -> wasmtime::Result<Li
         if let wasmtime::ExternType::Func(ty) = import.ty() {
             let what = format!("{module_name}::{name}");
             linker.func_new(&module_name, &name, ty, move |_, _, _| {
-                Err(format_err!("unimplemented host call {what}: this host does not provide it"))
+                Err(format_err!(
+                    "unimplemented host call {what}: this host does not provide it"
+                ))
             })?;
         }
     }

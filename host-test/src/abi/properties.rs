@@ -14,7 +14,11 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_get_property",
-        |mut caller: Caller<'_, HostState>, path: i32, path_len: i32, ptr_out: i32, size_out: i32| {
+        |mut caller: Caller<'_, HostState>,
+         path: i32,
+         path_len: i32,
+         ptr_out: i32,
+         size_out: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_get_property") {
                     return Err(s.into());
@@ -28,7 +32,11 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_set_property",
-        |mut caller: Caller<'_, HostState>, path: i32, path_len: i32, value: i32, value_len: i32| {
+        |mut caller: Caller<'_, HostState>,
+         path: i32,
+         path_len: i32,
+         value: i32,
+         value_len: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_set_property") {
                     return Err(s.into());

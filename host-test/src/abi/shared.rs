@@ -31,7 +31,12 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_get_shared_data",
-        |mut caller: Caller<'_, HostState>, key: i32, key_len: i32, ptr_out: i32, size_out: i32, cas_out: i32| {
+        |mut caller: Caller<'_, HostState>,
+         key: i32,
+         key_len: i32,
+         ptr_out: i32,
+         size_out: i32,
+         cas_out: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_get_shared_data") {
                     return Err(s.into());
@@ -52,7 +57,12 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_set_shared_data",
-        |mut caller: Caller<'_, HostState>, key: i32, key_len: i32, value: i32, value_len: i32, cas: i32| {
+        |mut caller: Caller<'_, HostState>,
+         key: i32,
+         key_len: i32,
+         value: i32,
+         value_len: i32,
+         cas: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_set_shared_data") {
                     return Err(s.into());
@@ -95,7 +105,12 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "env",
         "proxy_resolve_shared_queue",
-        |mut caller: Caller<'_, HostState>, vm: i32, vm_len: i32, name: i32, name_len: i32, id_out: i32| {
+        |mut caller: Caller<'_, HostState>,
+         vm: i32,
+         vm_len: i32,
+         name: i32,
+         name_len: i32,
+         id_out: i32| {
             status((|| {
                 if let Some(s) = caller.data_mut().intercept("proxy_resolve_shared_queue") {
                     return Err(s.into());

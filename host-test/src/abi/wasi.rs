@@ -57,20 +57,18 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         MODULE,
         "random_get",
         |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| {
-            errno((|| {
-                let mut bytes = vec![0u8; len as u32 as usize];
-                let state = caller.data_mut();
-                for b in &mut bytes {
-                    // xorshift64*: reproducible, not secret.
-                    let mut x = state.random_state;
-                    x ^= x >> 12;
-                    x ^= x << 25;
-                    x ^= x >> 27;
-                    state.random_state = x;
-                    *b = (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
-                }
-                memory::write(&mut caller, ptr, &bytes)
-            })())
+            let mut bytes = vec![0u8; len as u32 as usize];
+            let state = caller.data_mut();
+            for b in &mut bytes {
+                // xorshift64*: reproducible, not secret.
+                let mut x = state.random_state;
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                state.random_state = x;
+                *b = (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+            }
+            errno(memory::write(&mut caller, ptr, &bytes))
         },
     )?;
     linker.func_wrap(
