@@ -2,6 +2,8 @@
 //! `shroud`: the project's CLI.
 
 mod detectors;
+mod run_conformance;
+mod sanitize;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +37,31 @@ enum Command {
         #[command(subcommand)]
         action: ConfigCommand,
     },
+    /// Run the conformance corpus (tests/conformance) through one runner.
+    Conformance {
+        #[arg(long, value_enum, default_value_t = run_conformance::Runner::Host)]
+        runner: run_conformance::Runner,
+        /// The built filter (default: where scripts/build-filter puts it).
+        #[arg(long)]
+        filter: Option<PathBuf>,
+        /// The corpus directory.
+        #[arg(long)]
+        cases: Option<PathBuf>,
+    },
+    /// Send one request body (stdin) through the filter; print what the
+    /// upstream would receive, or the local reply.
+    Sanitize {
+        #[arg(long)]
+        filter: Option<PathBuf>,
+        /// Plugin configuration (JSON); the defaults when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "/v1/chat/completions")]
+        path: String,
+        /// Extra request header `name:value` (repeatable).
+        #[arg(long = "header")]
+        headers: Vec<String>,
+    },
     /// List the built-in detector types.
     Detectors {
         /// Output format.
@@ -67,6 +94,28 @@ fn main() -> ExitCode {
         Command::Config {
             action: ConfigCommand::Check { file },
         } => scan::load_engine(Some(&file)).map(|_| println!("{}: ok", file.display())),
+        Command::Conformance {
+            runner,
+            filter,
+            cases,
+        } => {
+            let filter = filter.unwrap_or_else(shroud_host::conformance::default_filter_path);
+            let cases = cases.unwrap_or_else(shroud_host::conformance::default_cases_dir);
+            match run_conformance::run(runner, &filter, &cases) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
+        Command::Sanitize {
+            filter,
+            config,
+            path,
+            headers,
+        } => {
+            let filter = filter.unwrap_or_else(shroud_host::conformance::default_filter_path);
+            sanitize::run(&filter, config.as_deref(), &path, &headers)
+        }
         Command::Detectors { format } => {
             print!("{}", detectors::render(format));
             Ok(())

@@ -24,13 +24,18 @@ Control endpoint (direct to the mock, not through Envoy):
                             "chunk_bytes":N} or "chunks":[".."]: the exact
                             answer to the next request (queued, FIFO);
                             "hold_after":N stops after N chunks until
-                            POST /__mock/release (at most 30 s)
+                            POST /__mock/release (at most 30 s);
+                            "template":true expands {{upstream.PATH}} in
+                            "body"/"chunks" against the JSON this request
+                            carried (tests/conformance/README.md)
+  DELETE /__mock/next      drop scripted answers nobody consumed
   POST   /__mock/release   let a held answer continue
   GET    /__mock/health    200
 """
 import argparse
 import base64
 import json
+import re
 import sys
 import threading
 import time
@@ -69,6 +74,39 @@ def echo_text(surface, doc):
     except (AttributeError, IndexError, TypeError):
         pass
     return ""
+
+
+TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
+
+
+def _lookup(value, path):
+    for segment in path.split("."):
+        m = re.fullmatch(r"([^\[]*)((?:\[-?\d+\])*)", segment)
+        if not m:
+            raise KeyError(path)
+        if m.group(1):
+            value = value[m.group(1)]
+        for index in re.findall(r"\[(-?\d+)\]", m.group(2)):
+            value = value[int(index)]
+    return value
+
+
+def render(template, received):
+    """Shroud's conformance templating; mirrors host-test/src/conformance.rs."""
+    def expand(m):
+        expr = m.group(1).strip()
+        path, _, flt = expr.partition("|")
+        path = path.strip()
+        if not path.startswith("upstream."):
+            raise ValueError(f"template {expr!r}: paths start with upstream.")
+        value = _lookup(received, path[len("upstream."):])
+        if not isinstance(value, str):
+            return json.dumps(value, separators=(",", ":"))
+        if flt.strip():
+            a, _, b = flt.strip()[len("chars:"):].partition(":")
+            value = value[int(a): int(b) if b else None]
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+    return TEMPLATE.sub(expand, template)
 
 
 def deltas(text, split_at, size=7):
@@ -248,6 +286,10 @@ class Handler(BaseHTTPRequestHandler):
                         "body_b64": base64.b64encode(r["body_bytes"]).decode(),
                         "complete": r["complete"]} for r in RECEIVED]
             return self._json(200, out)
+        if self.path == "/__mock/next" and self.command == "DELETE":
+            with LOCK:
+                SCRIPTED.clear()
+            return self._json(200, {"cleared": True})
         if self.path == "/__mock/next" and self.command == "POST":
             length = int(self.headers.get("content-length") or 0)
             spec = json.loads(self.rfile.read(length) or b"{}")
@@ -272,6 +314,15 @@ class Handler(BaseHTTPRequestHandler):
             scripted = SCRIPTED.pop(0) if SCRIPTED else None
         if scripted is not None:
             pieces = scripted.get("chunks") or [scripted.get("body", "")]
+            if scripted.get("template"):
+                try:
+                    received = json.loads(raw) if raw else None
+                except ValueError:
+                    received = None
+                try:
+                    pieces = [render(p, received) for p in pieces]
+                except (KeyError, IndexError, TypeError, ValueError) as e:
+                    return self._json(599, {"error": f"mock template: {e}"})
             headers = dict(scripted.get("headers") or {})
             ctype = headers.pop("content-type", "application/json")
             return self._send(int(scripted.get("status", 200)), ctype, pieces,

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+//! What the JSON corpus cannot say: host calls that fail. Driven through
+//! the expectation DSL against the built filter (`scripts/build-filter`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test binary: helpers fail the test by panicking"
+)]
+
+use shroud_host::abi::Status;
+use shroud_host::conformance::default_filter_path;
+use shroud_host::expect::{ReturnType, Tester};
+use shroud_host::proxy::Action;
+use std::sync::OnceLock;
+
+const CHAT: &[(&str, &str)] = &[
+    (":method", "POST"),
+    (":path", "/v1/chat/completions"),
+    (":authority", "localhost"),
+    ("content-type", "application/json"),
+    ("x-request-id", "rid-abi"),
+];
+const BODY: &[u8] =
+    br#"{"model":"m","messages":[{"role":"user","content":"mail ada@example.org"}]}"#;
+
+/// The filter, compiled once for all tests of this binary.
+fn compiled() -> &'static (wasmtime::Engine, wasmtime::Module) {
+    static COMPILED: OnceLock<(wasmtime::Engine, wasmtime::Module)> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let path = default_filter_path();
+        let wasm = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-filter first", path.display()));
+        let engine = shroud_host::proxy::engine().unwrap();
+        let module = shroud_host::proxy::compile(&engine, &wasm).unwrap();
+        (engine, module)
+    })
+}
+
+fn tester() -> Tester {
+    let (engine, module) = compiled();
+    let mut t = Tester::instantiate(engine, module).unwrap();
+    t.call_configure(b"{}")
+        .expect("proxy_define_metric")
+        .execute_and_expect(ReturnType::Bool(true))
+        .unwrap();
+    t
+}
+
+#[test]
+fn unreadable_request_headers_fail_closed_with_500() {
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    t.call_request_headers(ctx, CHAT, false)
+        .expect_get_header_map_pairs()
+        .returning(Status::InternalFailure)
+        .expect_send_local_response()
+        .execute_and_expect(ReturnType::Action(Action::Pause))
+        .unwrap();
+    let reply = t.local_reply(ctx).expect("a local reply");
+    assert_eq!(reply.status, 500);
+    assert!(String::from_utf8_lossy(&reply.body).contains("shroud_internal_error"));
+    assert_eq!(t.metric("shroud.host_calls.failed"), Some(1));
+}
+
+#[test]
+fn unreadable_request_body_fails_closed_and_never_forwards() {
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    t.call_request_headers(ctx, CHAT, false)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    t.call_request_body(ctx, BODY, true)
+        .expect_get_buffer_bytes()
+        .returning(Status::InternalFailure)
+        .expect_send_local_response()
+        .execute_and_expect(ReturnType::Action(Action::Pause))
+        .unwrap();
+    assert_eq!(t.local_reply(ctx).map(|r| r.status), Some(500));
+    assert!(!t.logged("ada@example.org"));
+}
+
+#[test]
+fn failing_body_write_is_500_not_the_original_body() {
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    t.call_request_headers(ctx, CHAT, false)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    t.call_request_body(ctx, BODY, true)
+        .expect_get_buffer_bytes()
+        .expect_set_buffer_bytes()
+        .returning(Status::BadArgument)
+        .expect_send_local_response()
+        .execute_and_expect(ReturnType::Action(Action::Pause))
+        .unwrap();
+    assert_eq!(t.local_reply(ctx).map(|r| r.status), Some(500));
+}
+
+#[test]
+fn unavailable_route_properties_are_optional() {
+    // Kong's host answers Unimplemented for properties: not fatal.
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    t.call_request_headers(ctx, CHAT, false)
+        .expect_get_property()
+        .returning(Status::Unimplemented)
+        .expect_get_property()
+        .returning(Status::Unimplemented)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    t.call_request_body(ctx, BODY, true)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    assert!(t.local_reply(ctx).is_none());
+    let forwarded = String::from_utf8_lossy(t.request_body(ctx).unwrap()).into_owned();
+    assert!(!forwarded.contains("ada@example.org"), "{forwarded}");
+}
+
+#[test]
+fn a_missing_expected_call_fails_the_step() {
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    let err = t
+        .call_request_headers(ctx, CHAT, false)
+        .expect("proxy_http_call")
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap_err();
+    assert!(err.to_string().contains("proxy_http_call"), "{err}");
+}
+
+#[test]
+fn swallowed_chunks_are_held_then_written_whole() {
+    let mut t = tester();
+    let ctx = t.create_http_context().unwrap();
+    t.call_request_headers(ctx, CHAT, false)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    let (a, b) = BODY.split_at(30);
+    t.call_request_body(ctx, a, false)
+        .expect_set_buffer_bytes()
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    assert_eq!(t.request_body(ctx), Some(&b""[..]));
+    t.host
+        .state_mut()
+        .streams
+        .get_mut(&ctx)
+        .unwrap()
+        .request_body
+        .clear();
+    t.call_request_body(ctx, b, true)
+        .execute_and_expect(ReturnType::Action(Action::Continue))
+        .unwrap();
+    let body = String::from_utf8_lossy(t.request_body(ctx).unwrap()).into_owned();
+    assert!(body.starts_with(r#"{"model":"m""#), "{body}");
+    assert!(!body.contains("ada@example.org"), "{body}");
+}
