@@ -33,8 +33,8 @@ pub struct CaseSpec {
     /// A name in `tests/conformance/configs/` or an inline configuration.
     #[serde(default = "default_config")]
     pub config: Value,
-    /// Route metadata `filter_metadata.shroud.profile` (default `default`,
-    /// as `envoy-config/envoy.yaml` sets it; `""` = the route names none).
+    /// Route metadata `filter_metadata.shroud.profile`; absent (or `""`) as
+    /// in the shipped `envoy-config/envoy.yaml`, where `profile_rules` pick.
     #[serde(default)]
     pub route_profile: Option<String>,
     pub request: RequestSpec,
@@ -637,10 +637,12 @@ impl HostRunner {
         let mut host = ProxyHost::new(&self.engine, &self.module).map_err(|e| format!("{e:#}"))?;
         let props = &mut host.state_mut().properties;
         props.insert("xds.route_name".into(), ROUTE_NAME.as_bytes().to_vec());
-        props.insert(
-            "xds.route_metadata.filter_metadata.shroud.profile".into(),
-            route_profile.unwrap_or("default").as_bytes().to_vec(),
-        );
+        if let Some(profile) = route_profile.filter(|p| !p.is_empty()) {
+            props.insert(
+                "xds.route_metadata.filter_metadata.shroud.profile".into(),
+                profile.as_bytes().to_vec(),
+            );
+        }
         match host.start(b"", config) {
             Ok(true) => Ok(host),
             Ok(false) => Err(format!(
@@ -756,7 +758,7 @@ pub fn observe_native(case: &Case) -> Result<Observed, NativeError> {
         authority: header(":authority").unwrap_or_default(),
         headers: &plain,
         route_name: Some(ROUTE_NAME),
-        route_profile: Some(case.spec.route_profile.as_deref().unwrap_or("default")),
+        route_profile: case.spec.route_profile.as_deref().filter(|p| !p.is_empty()),
     });
     let body: Vec<u8> = request.chunks.concat();
     let mut seen = Observed::default();
