@@ -2,7 +2,7 @@
 //! WIT types ↔ engine types. Plain field mapping, nothing else.
 
 use crate::bindings::exports::shroud::sanitizer::engine::Request;
-use crate::bindings::shroud::sanitizer::types as wit;
+use crate::bindings::exports::shroud::sanitizer::types as wit;
 use shroud_engine::config::SurfaceKind;
 use shroud_engine::{Category, ConfigError, Finding, Report, ReportAction};
 

@@ -15,7 +15,7 @@ mod bindings {
 }
 
 use bindings::exports::shroud::sanitizer::engine as wit;
-use bindings::shroud::sanitizer::types::{ConfigError, Finding, ModelFile};
+use bindings::exports::shroud::sanitizer::types::{ConfigError, Finding, ModelFile};
 use shroud_engine::config::SurfaceKind;
 use shroud_engine::stream::{DeltaTransform, Rehydrator};
 use shroud_engine::vault::Vault;
