@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! `shroud`: the project's CLI.
 
+mod component;
 mod detectors;
 mod run_conformance;
 mod sanitize;
@@ -31,6 +32,10 @@ enum Command {
         /// Which build of the engine runs the scan.
         #[arg(long, value_enum, default_value_t = scan::EngineKind::Native)]
         engine: scan::EngineKind,
+        /// The component `--engine component` loads [default:
+        /// ${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/shroud_component.wasm].
+        #[arg(long)]
+        component: Option<PathBuf>,
     },
     /// Inspect configurations.
     Config {
@@ -84,7 +89,11 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan { config, engine } => scan::run(config.as_deref(), engine),
+        Command::Scan {
+            config,
+            engine,
+            component,
+        } => scan::run(config.as_deref(), engine, component.as_deref()),
         Command::Config {
             action: ConfigCommand::Defaults,
         } => {

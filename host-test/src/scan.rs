@@ -2,6 +2,7 @@
 //! `shroud scan`: JSON lines in, findings out. A bad line gets an error
 //! object on its own output line; it never stops the run.
 
+use crate::component::{self, ComponentEngine};
 use serde_json::{Value, json};
 use shroud_engine::Engine;
 use std::io::{BufRead, Write};
@@ -12,7 +13,12 @@ use std::path::Path;
 pub enum EngineKind {
     /// The engine compiled into this binary.
     Native,
+    /// The WASI component (`shroud_component.wasm`) under wasmtime.
+    Component,
 }
+
+/// One text in, the findings as the JSON array `shroud scan` prints.
+type ScanFn<'a> = dyn FnMut(&str) -> Result<Value, String> + 'a;
 
 /// Loads the engine configuration at `path`, or the defaults.
 pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
@@ -26,9 +32,29 @@ pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
     Engine::new(&bytes).map_err(|e| format!("invalid config {source}: {e}"))
 }
 
-pub fn run(config: Option<&Path>, engine_kind: EngineKind) -> Result<(), String> {
-    let EngineKind::Native = engine_kind;
-    let engine = load_engine(config)?;
+pub fn run(
+    config: Option<&Path>,
+    engine_kind: EngineKind,
+    component_path: Option<&Path>,
+) -> Result<(), String> {
+    let mut scan: Box<ScanFn<'_>> = match engine_kind {
+        EngineKind::Native => {
+            let engine = load_engine(config)?;
+            Box::new(move |text| {
+                serde_json::to_value(engine.scan(text)).map_err(|e| format!("encoding: {e}"))
+            })
+        }
+        EngineKind::Component => {
+            let config_json = match config {
+                Some(p) => std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read config {}: {e}", p.display()))?,
+                None => String::new(),
+            };
+            let wasm = component_path.map_or_else(component::default_path, Path::to_path_buf);
+            let mut engine = ComponentEngine::load(&wasm, &config_json)?;
+            Box::new(move |text| engine.scan(text).map(component_findings))
+        }
+    };
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -37,21 +63,41 @@ pub fn run(config: Option<&Path>, engine_kind: EngineKind) -> Result<(), String>
         if line.trim().is_empty() {
             continue;
         }
-        let answer = scan_line(&engine, index + 1, &line);
+        let answer = scan_line(&mut *scan, index + 1, &line);
         writeln!(out, "{answer}").map_err(|e| format!("writing stdout: {e}"))?;
     }
     out.flush().map_err(|e| format!("writing stdout: {e}"))
 }
 
+/// Component findings in the native engine's JSON shape (same fields, same
+/// order: `category`, `type`, `start`, `end`, `score`).
+fn component_findings(findings: Vec<component::Finding>) -> Value {
+    findings
+        .into_iter()
+        .map(|f| {
+            json!({
+                "category": component::category_name(f.category),
+                "type": f.kind,
+                "start": f.start,
+                "end": f.end,
+                "score": f.score,
+            })
+        })
+        .collect()
+}
+
 /// The output object for one input line.
-pub fn scan_line(engine: &Engine, line_no: usize, line: &str) -> Value {
+pub fn scan_line(scan: &mut ScanFn<'_>, line_no: usize, line: &str) -> Value {
     let input: Value = match serde_json::from_str(line) {
         Ok(v) => v,
         Err(e) => return json!({"id": null, "error": format!("line {line_no}: invalid JSON: {e}")}),
     };
     let id = input.get("id").cloned().unwrap_or(Value::Null);
     match input.get("text") {
-        Some(Value::String(text)) => json!({"id": id, "findings": engine.scan(text)}),
+        Some(Value::String(text)) => match scan(text) {
+            Ok(findings) => json!({"id": id, "findings": findings}),
+            Err(e) => json!({"id": id, "error": format!("line {line_no}: {e}")}),
+        },
         Some(_) => json!({"id": id, "error": format!("line {line_no}: \"text\" must be a string")}),
         None => json!({"id": id, "error": format!("line {line_no}: missing \"text\"")}),
     }
@@ -61,20 +107,21 @@ pub fn scan_line(engine: &Engine, line_no: usize, line: &str) -> Value {
 mod tests {
     use super::*;
 
-    fn engine() -> Engine {
-        Engine::new(b"{}").unwrap()
+    fn native() -> impl FnMut(&str) -> Result<Value, String> {
+        let engine = Engine::new(b"{}").unwrap();
+        move |text| Ok(serde_json::to_value(engine.scan(text)).unwrap())
     }
 
     #[test]
     fn bad_lines_get_error_objects() {
-        let e = engine();
-        let v = scan_line(&e, 1, "not json");
+        let mut e = native();
+        let v = scan_line(&mut e, 1, "not json");
         assert!(v["error"].as_str().unwrap().contains("invalid JSON"));
         assert!(v["id"].is_null());
-        let v = scan_line(&e, 2, r#"{"id":"a"}"#);
+        let v = scan_line(&mut e, 2, r#"{"id":"a"}"#);
         assert_eq!(v["id"], "a");
         assert!(v["error"].as_str().unwrap().contains("missing"));
-        let v = scan_line(&e, 3, r#"{"id":7,"text":5}"#);
+        let v = scan_line(&mut e, 3, r#"{"id":7,"text":5}"#);
         assert_eq!(v["id"], 7);
         assert!(v["error"].as_str().unwrap().contains("must be a string"));
     }
@@ -99,7 +146,7 @@ mod tests {
 
     #[test]
     fn good_line_reports_findings_array() {
-        let v = scan_line(&engine(), 1, r#"{"id":"x","text":"nothing here"}"#);
+        let v = scan_line(&mut native(), 1, r#"{"id":"x","text":"nothing here"}"#);
         assert_eq!(v["id"], "x");
         assert!(v["findings"].as_array().unwrap().is_empty());
     }

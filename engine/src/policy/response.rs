@@ -29,13 +29,15 @@ pub(crate) struct Shared {
 }
 
 /// The request-scoped state a response needs: the vault of masked values and
-/// the profile's response options. Moved from the request to the response.
-#[derive(Debug, Default)]
+/// the profile's response options. Moved from the request to the response;
+/// cloning is cheap (shared vault) for hosts that answer one request several
+/// times (retries, the WASI component's session handle).
+#[derive(Debug, Default, Clone)]
 pub struct Session {
     pub(crate) inner: Option<SessionInner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SessionInner {
     pub vault: Arc<Vault>,
     pub profile: Arc<Profile>,
@@ -55,6 +57,15 @@ impl Session {
     /// Number of values masked in the request.
     pub fn masked_values(&self) -> usize {
         self.inner.as_ref().map_or(0, |s| s.vault.len())
+    }
+
+    /// A streaming placeholder restorer for plain text deltas (restores
+    /// only; output redaction runs in [`ResponseProcessor`]). `None` when
+    /// the request masked nothing that could come back.
+    pub fn text_rehydrator(&self) -> Option<Rehydrator<Arc<Vault>>> {
+        self.inner
+            .as_ref()
+            .map(|s| Rehydrator::new(Arc::clone(&s.vault)))
     }
 }
 

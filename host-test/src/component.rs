@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The engine's WASI-component face, loaded with wasmtime: what
+//! `shroud scan --engine component` runs, so the CLI can prove the built
+//! `shroud_component.wasm` answers exactly like the native engine.
+
+use std::path::{Path, PathBuf};
+use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+wasmtime::component::bindgen!({ world: "sanitizer", path: "../wit" });
+
+use exports::shroud::sanitizer::engine::GuestEngine;
+pub use exports::shroud::sanitizer::types::{Category, Finding};
+
+/// Where `scripts/build-component` puts the component.
+pub fn default_path() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
+    PathBuf::from(target).join("wasm32-wasip2/release/shroud_component.wasm")
+}
+
+/// Store data: WASI p2 state (the component's Rust std imports it; no
+/// files, no environment, no network are granted).
+struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// One instance of the component holding one configured `engine` resource.
+pub struct ComponentEngine {
+    store: Store<HostState>,
+    bindings: Sanitizer,
+    engine: ResourceAny,
+}
+
+impl ComponentEngine {
+    /// Compiles and instantiates the component at `wasm`, then creates an
+    /// engine from `config_json` (empty means defaults).
+    pub fn load(wasm: &Path, config_json: &str) -> Result<ComponentEngine, String> {
+        let engine = Engine::new(&Config::new()).map_err(|e| format!("wasmtime: {e:#}"))?;
+        let component = Component::from_file(&engine, wasm).map_err(|e| {
+            format!(
+                "cannot load component {} (build it with scripts/build-component): {e:#}",
+                wasm.display()
+            )
+        })?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| format!("linking WASI: {e:#}"))?;
+        let mut store = Store::new(
+            &engine,
+            HostState {
+                wasi: WasiCtxBuilder::new().build(),
+                table: ResourceTable::new(),
+            },
+        );
+        let bindings = Sanitizer::instantiate(&mut store, &component, &linker)
+            .map_err(|e| format!("instantiating {}: {e:#}", wasm.display()))?;
+        let created = bindings
+            .shroud_sanitizer_engine()
+            .engine()
+            .call_create(&mut store, config_json)
+            .map_err(|e| format!("component trapped: {e:#}"))?;
+        let engine = created.map_err(|e| format!("{}: {}", e.path, e.message))?;
+        Ok(ComponentEngine {
+            store,
+            bindings,
+            engine,
+        })
+    }
+
+    /// `engine.scan(text)` in the component.
+    pub fn scan(&mut self, text: &str) -> Result<Vec<Finding>, String> {
+        let guest: GuestEngine<'_> = self.bindings.shroud_sanitizer_engine().engine();
+        guest
+            .call_scan(&mut self.store, self.engine, text)
+            .map_err(|e| format!("component trapped: {e:#}"))
+    }
+}
+
+/// The snake_case name the native engine serializes.
+pub fn category_name(c: Category) -> &'static str {
+    match c {
+        Category::Secret => "secret",
+        Category::Pii => "pii",
+        Category::Corporate => "corporate",
+        Category::Injection => "injection",
+        Category::Custom => "custom",
+    }
+}
