@@ -26,6 +26,11 @@ enum Command {
         /// Engine configuration (JSON); the documented defaults when absent.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Directory with ner.onnx, tokenizer.json and labels.json
+        /// (`scripts/fetch-model`), loaded when the config enables
+        /// `detectors.ner`. Default: the config file's directory.
+        #[arg(long)]
+        models: Option<PathBuf>,
         /// Which build of the engine runs the scan.
         #[arg(long, value_enum, default_value_t = scan::EngineKind::Native)]
         engine: scan::EngineKind,
@@ -57,7 +62,11 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan { config, engine } => scan::run(config.as_deref(), engine),
+        Command::Scan {
+            config,
+            models,
+            engine,
+        } => scan::run(config.as_deref(), models.as_deref(), engine),
         Command::Config {
             action: ConfigCommand::Defaults,
         } => {
@@ -66,7 +75,7 @@ fn main() -> ExitCode {
         }
         Command::Config {
             action: ConfigCommand::Check { file },
-        } => scan::load_engine(Some(&file)).map(|_| println!("{}: ok", file.display())),
+        } => scan::load_engine(Some(&file), None).map(|_| println!("{}: ok", file.display())),
         Command::Detectors { format } => {
             print!("{}", detectors::render(format));
             Ok(())

@@ -14,8 +14,10 @@ pub enum EngineKind {
     Native,
 }
 
-/// Loads the engine configuration at `path`, or the defaults.
-pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
+/// Loads the engine configuration at `path`, or the defaults. When it
+/// enables `detectors.ner`, the model files are read from `models` (default:
+/// the config file's directory); the engine itself only ever sees bytes.
+pub fn load_engine(path: Option<&Path>, models: Option<&Path>) -> Result<Engine, String> {
     let bytes = match path {
         Some(p) => {
             std::fs::read(p).map_err(|e| format!("cannot read config {}: {e}", p.display()))?
@@ -23,12 +25,45 @@ pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
         None => Vec::new(),
     };
     let source = path.map_or_else(|| "defaults".to_string(), |p| p.display().to_string());
-    Engine::new(&bytes).map_err(|e| format!("invalid config {source}: {e}"))
+    let invalid = |e: shroud_engine::ConfigError| format!("invalid config {source}: {e}");
+    let config = shroud_engine::Config::from_json(&bytes).map_err(invalid)?;
+    if !config.detectors.ner.enabled {
+        return Engine::from_config(config).map_err(invalid);
+    }
+    let dir = models
+        .map(Path::to_path_buf)
+        .or_else(|| path.and_then(Path::parent).map(Path::to_path_buf))
+        .unwrap_or_else(|| ".".into());
+    let read = |name: &str| {
+        let file = dir.join(name);
+        std::fs::read(&file).map_err(|e| {
+            format!(
+                "cannot read NER model file {} ({e}); run scripts/fetch-model or pass --models DIR",
+                file.display()
+            )
+        })
+    };
+    let (onnx, tokenizer, labels) = (
+        read("ner.onnx")?,
+        read("tokenizer.json")?,
+        read("labels.json")?,
+    );
+    let model = shroud_engine::NerModel::from_bytes(shroud_engine::ModelBytes {
+        onnx: &onnx,
+        tokenizer: &tokenizer,
+        labels: &labels,
+    })
+    .map_err(|e| format!("cannot load NER model from {}: {e}", dir.display()))?;
+    Engine::from_config_and_model(config, std::sync::Arc::new(model)).map_err(invalid)
 }
 
-pub fn run(config: Option<&Path>, engine_kind: EngineKind) -> Result<(), String> {
+pub fn run(
+    config: Option<&Path>,
+    models: Option<&Path>,
+    engine_kind: EngineKind,
+) -> Result<(), String> {
     let EngineKind::Native = engine_kind;
-    let engine = load_engine(config)?;
+    let engine = load_engine(config, models)?;
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
