@@ -28,6 +28,11 @@ def main() -> int:
     wasi.inherit_stderr()
     wasi.env = [(k, v) for k, v in os.environ.items() if k.startswith(("RUST_", "PROPTEST_", "SHROUD_"))]
     wasi.preopen_dir(".", ".")
+    # NER tests read the model from $SHROUD_MODELS_DIR (outside the crate
+    # directory): make it visible at the same path.
+    models = os.environ.get("SHROUD_MODELS_DIR")
+    if models and os.path.isdir(models):
+        wasi.preopen_dir(models, models)
     store.set_wasi(wasi)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()

@@ -99,6 +99,9 @@ pub struct DetectorsConfig {
     pub corporate: CorporateConfig,
     /// Entity types defined by the operator.
     pub custom: Vec<CustomEntity>,
+    /// The NER tier (names, addresses, ID numbers in free text). Needs an
+    /// engine built with the `ner` feature and given the model's bytes.
+    pub ner: NerConfig,
 }
 
 impl Default for DetectorsConfig {
@@ -109,7 +112,80 @@ impl Default for DetectorsConfig {
             min_secret_entropy: 3.0,
             corporate: CorporateConfig::default(),
             custom: Vec::new(),
+            ner: NerConfig::default(),
         }
+    }
+}
+
+/// Options of the NER tier; off by default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NerConfig {
+    /// Run the model. Requires the model files (`scripts/fetch-model`).
+    pub enabled: bool,
+    /// Model entity label (without `B-`/`I-`) → reported detector type.
+    /// Labels not listed are ignored; adjacent spans of one type merge
+    /// (given name + surname → one `person`). Replaces the default map.
+    pub types: BTreeMap<String, String>,
+    /// Minimum mean probability of an entity's words.
+    pub threshold: f64,
+    /// Per detector type overrides of `threshold`, e.g. `{"person": 0.7}`.
+    pub thresholds: BTreeMap<String, f64>,
+    /// Strings with fewer characters are not given to the model.
+    pub min_chars: usize,
+    /// Tokens per inference window (at most 510).
+    pub window_tokens: usize,
+    /// Tokens shared by consecutive windows, so no entity is cut at an edge.
+    pub window_overlap: usize,
+}
+
+impl Default for NerConfig {
+    fn default() -> Self {
+        NerConfig {
+            enabled: false,
+            types: [
+                ("GIVEN_NAME", "person"),
+                ("SURNAME", "person"),
+                ("BUILDING_NUMBER", "address"),
+                ("STREET_NAME", "address"),
+                ("SECONDARY_ADDRESS", "address"),
+                ("CITY", "address"),
+                ("STATE", "address"),
+                ("ZIP_CODE", "address"),
+                ("GOVERNMENT_ID", "government_id"),
+                ("PASSPORT", "passport_number"),
+                ("DRIVERS_LICENSE", "drivers_license"),
+                ("TAX_ID", "tax_id"),
+                ("BANK_ACCOUNT", "bank_account"),
+                ("ROUTING_NUMBER", "routing_number"),
+            ]
+            .into_iter()
+            .map(|(label, kind)| (label.to_string(), kind.to_string()))
+            .collect(),
+            threshold: 0.5,
+            thresholds: BTreeMap::new(),
+            min_chars: 3,
+            window_tokens: 128,
+            window_overlap: 32,
+        }
+    }
+}
+
+impl NerConfig {
+    /// The detector types the NER tier can report when enabled.
+    pub fn type_ids(&self) -> Vec<String> {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let mut ids: Vec<String> = self.types.values().cloned().collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The threshold for findings of `kind`.
+    pub fn threshold_for(&self, kind: &str) -> f64 {
+        self.thresholds.get(kind).copied().unwrap_or(self.threshold)
     }
 }
 
@@ -618,6 +694,7 @@ impl Config {
                 "must be between 0 and 8 bits per character",
             ));
         }
+        self.validate_ner()?;
         for (i, custom) in self.detectors.custom.iter().enumerate() {
             let path = format!("detectors.custom[{i}]");
             if !is_snake_case(&custom.kind) {
@@ -800,6 +877,57 @@ impl Config {
     }
 }
 
+impl Config {
+    fn validate_ner(&self) -> Result<(), ConfigError> {
+        let ner = &self.detectors.ner;
+        for (label, kind) in &ner.types {
+            if !is_snake_case(kind) {
+                return Err(ConfigError::new(
+                    format!("detectors.ner.types.{label}"),
+                    format!("{kind:?} must be snake_case (a-z, 0-9, _)"),
+                ));
+            }
+            if self.detectors.custom.iter().any(|c| &c.kind == kind) {
+                return Err(ConfigError::new(
+                    format!("detectors.ner.types.{label}"),
+                    format!("type {kind:?} is already a custom entity"),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&ner.threshold) {
+            return Err(ConfigError::new(
+                "detectors.ner.threshold",
+                "must be between 0 and 1",
+            ));
+        }
+        for (kind, value) in &ner.thresholds {
+            let path = format!("detectors.ner.thresholds.{kind}");
+            if !ner.types.values().any(|k| k == kind) {
+                return Err(ConfigError::new(
+                    path,
+                    format!("{kind:?} is not a type in detectors.ner.types"),
+                ));
+            }
+            if !(0.0..=1.0).contains(value) {
+                return Err(ConfigError::new(path, "must be between 0 and 1"));
+            }
+        }
+        if ner.window_tokens == 0 || ner.window_tokens > 510 {
+            return Err(ConfigError::new(
+                "detectors.ner.window_tokens",
+                "must be between 1 and 510",
+            ));
+        }
+        if ner.window_overlap * 2 >= ner.window_tokens {
+            return Err(ConfigError::new(
+                "detectors.ner.window_overlap",
+                "must be less than half of window_tokens",
+            ));
+        }
+        Ok(())
+    }
+}
+
 static DEFAULT_PROFILE_VALUE: once_cell::sync::Lazy<Profile> =
     once_cell::sync::Lazy::new(Profile::default);
 
@@ -923,6 +1051,68 @@ mod tests {
             p.action_for(Category::Secret, "github_token"),
             Action::Block
         );
+    }
+
+    #[test]
+    fn ner_is_off_by_default_and_maps_names_and_addresses() {
+        let ner = Config::default().detectors.ner;
+        assert!(!ner.enabled);
+        assert!(ner.type_ids().is_empty());
+        assert_eq!(ner.types["GIVEN_NAME"], "person");
+        assert_eq!(ner.types["ZIP_CODE"], "address");
+        assert!(!ner.types.contains_key("EMAIL"), "regexes own emails");
+    }
+
+    #[test]
+    fn ner_types_become_known_when_enabled() {
+        let cfg = br#"{"detectors":{"ner":{"enabled":true}},"profiles":{"p":{"actions":{"person":"redact"}}}}"#;
+        assert!(Config::from_json(cfg).is_ok());
+        let off = br#"{"profiles":{"p":{"actions":{"person":"redact"}}}}"#;
+        assert_eq!(
+            Config::from_json(off).unwrap_err().path,
+            "profiles.p.actions.person"
+        );
+    }
+
+    #[test]
+    fn ner_config_errors_name_the_path() {
+        for (json, path) in [
+            (
+                r#"{"ner":{"enabled":true,"bogus":1}}"#,
+                "detectors.ner.bogus",
+            ),
+            (r#"{"ner":{"threshold":1.5}}"#, "detectors.ner.threshold"),
+            (
+                r#"{"ner":{"thresholds":{"person":-1}}}"#,
+                "detectors.ner.thresholds.person",
+            ),
+            (
+                r#"{"ner":{"thresholds":{"nobody":0.5}}}"#,
+                "detectors.ner.thresholds.nobody",
+            ),
+            (
+                r#"{"ner":{"types":{"CITY":"City"}}}"#,
+                "detectors.ner.types.CITY",
+            ),
+            (
+                r#"{"ner":{"window_tokens":600}}"#,
+                "detectors.ner.window_tokens",
+            ),
+            (
+                r#"{"ner":{"window_tokens":64,"window_overlap":32}}"#,
+                "detectors.ner.window_overlap",
+            ),
+            (
+                r#"{"ner":{"types":{"CITY":"town"}},"custom":[{"type":"town","pattern":"x"}]}"#,
+                "detectors.ner.types.CITY",
+            ),
+        ] {
+            let json = format!(r#"{{"detectors":{json}}}"#);
+            let err = Config::from_json(json.as_bytes()).unwrap_err();
+            assert_eq!(err.path, path, "{json}: {err}");
+        }
+        let ok = br#"{"detectors":{"ner":{"types":{"CITY":"town"},"thresholds":{"town":0.9}}}}"#;
+        assert!(Config::from_json(ok).is_ok());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub mod vault;
 
 pub use config::Config;
 pub use detect::Scanner;
+#[cfg(feature = "ner")]
+pub use detect::ner::{ModelBytes, NerModel};
 pub use error::ConfigError;
 pub use finding::{Category, Finding};
 pub use policy::{
@@ -51,6 +53,10 @@ impl Engine {
     pub fn from_config(config: Config) -> Result<Engine, ConfigError> {
         config.validate()?;
         let scanner = Scanner::new(&config.detectors)?;
+        Engine::assemble(config, scanner)
+    }
+
+    fn assemble(config: Config, scanner: Scanner) -> Result<Engine, ConfigError> {
         let injection = detect::injection::InjectionDetector::new()?;
         let mcp = policy::mcp::McpPolicies::build(&config)?;
         let profiles = config
@@ -67,6 +73,28 @@ impl Engine {
         })
     }
 
+    /// Parses a configuration and compiles it with the NER model given as
+    /// bytes (loaded and optimized here; prefer
+    /// [`Engine::from_config_and_model`] to share one loaded model between
+    /// configurations).
+    #[cfg(feature = "ner")]
+    pub fn with_models(config_json: &[u8], models: ModelBytes<'_>) -> Result<Engine, ConfigError> {
+        let model = std::sync::Arc::new(NerModel::from_bytes(models)?);
+        Engine::from_config_and_model(Config::from_json(config_json)?, model)
+    }
+
+    /// Compiles a configuration with an already loaded NER model; the model
+    /// runs only when `detectors.ner.enabled`.
+    #[cfg(feature = "ner")]
+    pub fn from_config_and_model(
+        config: Config,
+        model: std::sync::Arc<NerModel>,
+    ) -> Result<Engine, ConfigError> {
+        config.validate()?;
+        let scanner = Scanner::with_ner(&config.detectors, model, config.fail_mode)?;
+        Engine::assemble(config, scanner)
+    }
+
     /// The configuration this engine runs.
     pub fn config(&self) -> &Config {
         &self.config
@@ -75,5 +103,11 @@ impl Engine {
     /// Every finding in `text`, sorted by position, without overlaps.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
         self.scanner.scan(text)
+    }
+
+    /// Like [`Engine::scan`], but a failing detector (NER inference under
+    /// `fail_mode: closed`) is an error instead of a silent gap.
+    pub fn try_scan(&self, text: &str) -> Result<Vec<Finding>, detect::DetectError> {
+        self.scanner.try_scan(text)
     }
 }

@@ -29,6 +29,11 @@ enum Command {
         /// Engine configuration (JSON); the documented defaults when absent.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Directory with ner.onnx, tokenizer.json and labels.json
+        /// (`scripts/fetch-model`), loaded when the config enables
+        /// `detectors.ner`. Default: the config file's directory.
+        #[arg(long)]
+        models: Option<PathBuf>,
         /// Which build of the engine runs the scan.
         #[arg(long, value_enum, default_value_t = scan::EngineKind::Native)]
         engine: scan::EngineKind,
@@ -91,9 +96,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan {
             config,
+            models,
             engine,
             component,
-        } => scan::run(config.as_deref(), engine, component.as_deref()),
+        } => scan::run(
+            config.as_deref(),
+            models.as_deref(),
+            engine,
+            component.as_deref(),
+        ),
         Command::Config {
             action: ConfigCommand::Defaults,
         } => {
@@ -102,7 +113,7 @@ fn main() -> ExitCode {
         }
         Command::Config {
             action: ConfigCommand::Check { file },
-        } => scan::load_engine(Some(&file)).map(|_| println!("{}: ok", file.display())),
+        } => scan::load_engine(Some(&file), None).map(|_| println!("{}: ok", file.display())),
         Command::Conformance {
             runner,
             filter,

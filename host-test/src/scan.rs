@@ -20,8 +20,10 @@ pub enum EngineKind {
 /// One text in, the findings as the JSON array `shroud scan` prints.
 type ScanFn<'a> = dyn FnMut(&str) -> Result<Value, String> + 'a;
 
-/// Loads the engine configuration at `path`, or the defaults.
-pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
+/// Loads the engine configuration at `path`, or the defaults. When it
+/// enables `detectors.ner`, the model files are read from `models` (default:
+/// the config file's directory); the engine itself only ever sees bytes.
+pub fn load_engine(path: Option<&Path>, models: Option<&Path>) -> Result<Engine, String> {
     let bytes = match path {
         Some(p) => {
             std::fs::read(p).map_err(|e| format!("cannot read config {}: {e}", p.display()))?
@@ -29,19 +31,71 @@ pub fn load_engine(path: Option<&Path>) -> Result<Engine, String> {
         None => Vec::new(),
     };
     let source = path.map_or_else(|| "defaults".to_string(), |p| p.display().to_string());
-    Engine::new(&bytes).map_err(|e| format!("invalid config {source}: {e}"))
+    let invalid = |e: shroud_engine::ConfigError| format!("invalid config {source}: {e}");
+    let config = shroud_engine::Config::from_json(&bytes).map_err(invalid)?;
+    if !config.detectors.ner.enabled {
+        return Engine::from_config(config).map_err(invalid);
+    }
+    load_with_model(config, path, models).map_err(|e| format!("{source}: {e}"))
+}
+
+/// Builds an engine whose config enables NER, reading the model files.
+#[cfg(feature = "ner")]
+fn load_with_model(
+    config: shroud_engine::Config,
+    path: Option<&Path>,
+    models: Option<&Path>,
+) -> Result<Engine, String> {
+    let invalid = |e: shroud_engine::ConfigError| format!("invalid config: {e}");
+    let dir = models
+        .map(Path::to_path_buf)
+        .or_else(|| path.and_then(Path::parent).map(Path::to_path_buf))
+        .unwrap_or_else(|| ".".into());
+    let read = |name: &str| {
+        let file = dir.join(name);
+        std::fs::read(&file).map_err(|e| {
+            format!(
+                "cannot read NER model file {} ({e}); run scripts/fetch-model or pass --models DIR",
+                file.display()
+            )
+        })
+    };
+    let (onnx, tokenizer, labels) = (
+        read("ner.onnx")?,
+        read("tokenizer.json")?,
+        read("labels.json")?,
+    );
+    let model = shroud_engine::NerModel::from_bytes(shroud_engine::ModelBytes {
+        onnx: &onnx,
+        tokenizer: &tokenizer,
+        labels: &labels,
+    })
+    .map_err(|e| format!("cannot load NER model from {}: {e}", dir.display()))?;
+    Engine::from_config_and_model(config, std::sync::Arc::new(model)).map_err(invalid)
+}
+
+/// Without the `ner` feature, a config that enables NER cannot be served.
+#[cfg(not(feature = "ner"))]
+fn load_with_model(
+    _config: shroud_engine::Config,
+    _path: Option<&Path>,
+    _models: Option<&Path>,
+) -> Result<Engine, String> {
+    Err("detectors.ner.enabled: this shroud was built without the NER tier (cargo build -p shroud-host --features ner)".to_string())
 }
 
 pub fn run(
     config: Option<&Path>,
+    models: Option<&Path>,
     engine_kind: EngineKind,
     component_path: Option<&Path>,
 ) -> Result<(), String> {
     let mut scan: Box<ScanFn<'_>> = match engine_kind {
         EngineKind::Native => {
-            let engine = load_engine(config)?;
+            let engine = load_engine(config, models)?;
             Box::new(move |text| {
-                serde_json::to_value(engine.scan(text)).map_err(|e| format!("encoding: {e}"))
+                let findings = engine.try_scan(text).map_err(|e| e.to_string())?;
+                serde_json::to_value(findings).map_err(|e| format!("encoding: {e}"))
             })
         }
         EngineKind::Component => {
@@ -140,7 +194,7 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.lines().next())
             .expect("README has no ```json output block after the example");
-        let got = scan_line(&engine(), 1, input).to_string();
+        let got = scan_line(&mut native(), 1, input).to_string();
         assert_eq!(got, shown);
     }
 

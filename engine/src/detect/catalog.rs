@@ -38,13 +38,14 @@ pub fn is_builtin(id: &str) -> bool {
     BUILTIN.iter().any(|t| t.id == id)
 }
 
-/// Built-in ids plus the custom ones of `cfg`.
+/// Built-in ids plus the custom ones of `cfg` and, when enabled, the NER ones.
 pub fn known_type_ids(cfg: &DetectorsConfig) -> Vec<String> {
     BUILTIN
         .iter()
         .map(|t| t.id.to_string())
         .chain(cfg.custom.iter().map(|c| c.kind.clone()))
         .chain(super::injection::KINDS.iter().map(|k| k.to_string()))
+        .chain(cfg.ner.type_ids())
         .collect()
 }
 

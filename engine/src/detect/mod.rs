@@ -12,6 +12,7 @@ pub(crate) mod corporate;
 pub(crate) mod custom;
 pub(crate) mod entropy;
 pub mod injection;
+pub mod ner;
 pub(crate) mod normalize;
 pub(crate) mod overlap;
 pub(crate) mod pattern;
@@ -52,11 +53,35 @@ pub(crate) mod priority {
     pub const GENERIC: u8 = 50;
     /// Corporate markers.
     pub const CORPORATE: u8 = 40;
+    /// The NER model: below every pattern, so a guess never renames what a
+    /// pattern recognised (an email holding a name stays an email); overlap
+    /// still widens the span to the union, so nothing is left unmasked.
+    #[cfg(feature = "ner")]
+    pub const NER: u8 = 35;
 }
+
+/// A detector could not run (a model inference failed under
+/// `fail_mode: closed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectError(pub String);
+
+impl std::fmt::Display for DetectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DetectError {}
 
 /// One detector: appends its hits in `text` to `out`.
 pub(crate) trait Detector: Send + Sync {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>);
+
+    /// Like `detect`, for detectors that can fail (the NER model).
+    fn try_detect(&self, text: &str, out: &mut Vec<Candidate>) -> Result<(), DetectError> {
+        self.detect(text, out);
+        Ok(())
+    }
 }
 
 /// All enabled detectors of one configuration, compiled once.
@@ -78,6 +103,34 @@ impl Scanner {
     /// Compiles every enabled detector. Fails with the JSON path of a bad
     /// pattern or glob.
     pub fn new(cfg: &DetectorsConfig) -> Result<Scanner, ConfigError> {
+        if cfg.ner.enabled {
+            return Err(ConfigError::new(
+                "detectors.ner.enabled",
+                "the NER tier needs the model: build with the `ner` feature and load it \
+                 (Engine::with_models, `shroud scan --models DIR`)",
+            ));
+        }
+        Scanner::build(cfg)
+    }
+
+    /// Compiles every enabled detector plus, when `detectors.ner.enabled`,
+    /// the NER tier running `model`. Inference failures follow `fail_mode`.
+    #[cfg(feature = "ner")]
+    pub fn with_ner(
+        cfg: &DetectorsConfig,
+        model: std::sync::Arc<ner::NerModel>,
+        fail_mode: crate::config::FailMode,
+    ) -> Result<Scanner, ConfigError> {
+        let mut scanner = Scanner::build(cfg)?;
+        if cfg.ner.enabled {
+            scanner
+                .detectors
+                .push(Box::new(ner::NerDetector::new(model, &cfg.ner, fail_mode)?));
+        }
+        Ok(scanner)
+    }
+
+    fn build(cfg: &DetectorsConfig) -> Result<Scanner, ConfigError> {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         detectors.extend(secrets::build(cfg)?);
         detectors.extend(pii::build(cfg)?);
@@ -89,13 +142,33 @@ impl Scanner {
         })
     }
 
-    /// Every finding in `text`, in order of position, without overlaps.
+    /// Every finding in `text`, in order of position, without overlaps. A
+    /// detector that fails contributes nothing (logged): use
+    /// [`Scanner::try_scan`] where a failure must stop the request.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
+        self.run(text, |d, t, out| {
+            d.detect(t, out);
+            Ok(())
+        })
+        .unwrap_or_default()
+    }
+
+    /// Like [`Scanner::scan`], but a detector failure (NER inference under
+    /// `fail_mode: closed`) is an error.
+    pub fn try_scan(&self, text: &str) -> Result<Vec<Finding>, DetectError> {
+        self.run(text, |d, t, out| d.try_detect(t, out))
+    }
+
+    fn run(
+        &self,
+        text: &str,
+        detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+    ) -> Result<Vec<Finding>, DetectError> {
         let normalized = normalize::Normalized::new(text);
         let scanned = normalized.text();
         let mut candidates = Vec::new();
         for detector in &self.detectors {
-            detector.detect(scanned, &mut candidates);
+            detect(detector.as_ref(), scanned, &mut candidates)?;
         }
         candidates.retain(|c| {
             c.start < c.end && !self.disabled.iter().any(|d| d.as_str() == c.kind.as_ref())
@@ -106,7 +179,7 @@ impl Scanner {
             c.end = end;
         }
         let resolved = overlap::resolve(candidates);
-        to_findings(text, resolved)
+        Ok(to_findings(text, resolved))
     }
 }
 

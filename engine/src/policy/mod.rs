@@ -227,6 +227,11 @@ impl Engine {
         if let Err(err) = walked {
             let api = match &err {
                 WalkError::Payload(p) => ApiError::from_payload_error(p),
+                // fail_mode closed: Shroud could not inspect the text.
+                WalkError::Visitor(SanitizeError::Detector(e)) => ApiError::new(
+                    ApiErrorKind::Internal,
+                    format!("Shroud could not inspect the request: {e}."),
+                ),
                 WalkError::Visitor(v) => ApiError::new(
                     ApiErrorKind::Blocked,
                     format!("Request blocked by Shroud: {v}."),

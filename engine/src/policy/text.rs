@@ -18,6 +18,8 @@ pub(crate) enum SanitizeError {
     TooManyFindings { limit: usize },
     /// More distinct masked values than `limits.max_vault_entries`.
     VaultFull(VaultFull),
+    /// A detector failed (NER inference) and `fail_mode` is `closed`.
+    Detector(crate::detect::DetectError),
 }
 
 impl fmt::Display for SanitizeError {
@@ -31,6 +33,7 @@ impl fmt::Display for SanitizeError {
                 "more than {} distinct masked values in one request",
                 full.max_entries
             ),
+            SanitizeError::Detector(err) => write!(f, "{err}"),
         }
     }
 }
@@ -91,7 +94,10 @@ impl<'a> RequestSanitizer<'a> {
     /// finding.
     pub(crate) fn visit(&mut self, text: &mut String, role: TextRole) -> Result<(), SanitizeError> {
         self.check_injection(text, role);
-        let findings = self.scanner.scan(text);
+        let findings = self
+            .scanner
+            .try_scan(text)
+            .map_err(SanitizeError::Detector)?;
         if findings.is_empty() {
             return Ok(());
         }
