@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failure should stop the test loudly"
+)]
 //! The WASI component answers exactly like the native engine: the same
 //! JSON lines from `shroud scan --engine component` and `--engine native`
 //! over a detector corpus. Needs the built component
