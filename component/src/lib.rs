@@ -41,7 +41,8 @@ struct EngineResource {
 
 impl wit::GuestEngine for EngineResource {
     fn create(config: String) -> Result<wit::Engine, ConfigError> {
-        let engine = shroud_engine::Engine::new(config.as_bytes()).map_err(convert::config_error)?;
+        let engine =
+            shroud_engine::Engine::new(config.as_bytes()).map_err(convert::config_error)?;
         Ok(wit::Engine::new(EngineResource {
             engine: Rc::new(engine),
         }))

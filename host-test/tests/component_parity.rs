@@ -3,6 +3,11 @@
 //! JSON lines from `shroud scan --engine component` and `--engine native`
 //! over a detector corpus. Needs the built component
 //! (`scripts/build-component`; `scripts/test` builds it first).
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failed setup step should fail the test loudly"
+)]
 
 use serde_json::json;
 use std::io::Write;
@@ -28,7 +33,10 @@ fn corpus() -> String {
     let mut texts: Vec<String> = Vec::new();
     for t in shroud_engine::detect::catalog::builtin_types() {
         texts.push(t.example.to_string());
-        texts.push(format!("Prière de garder {} — 秘密です 🙂 merci", t.example));
+        texts.push(format!(
+            "Prière de garder {} — 秘密です 🙂 merci",
+            t.example
+        ));
     }
     texts.extend(
         [
@@ -90,7 +98,12 @@ fn component_scan_output_equals_native() {
     let input = corpus();
     let native = scan(&["--engine", "native"], &input);
     let component = scan(
-        &["--engine", "component", "--component", wasm.to_str().unwrap()],
+        &[
+            "--engine",
+            "component",
+            "--component",
+            wasm.to_str().unwrap(),
+        ],
         &input,
     );
     // The corpus must exercise the scanner, or equality proves nothing.
@@ -115,7 +128,10 @@ fn component_scan_output_equals_native() {
 fn component_reports_config_errors_with_their_path() {
     let wasm = component_path();
     if !wasm.is_file() {
-        panic!("{} is missing: run scripts/build-component first", wasm.display());
+        panic!(
+            "{} is missing: run scripts/build-component first",
+            wasm.display()
+        );
     }
     let dir = std::env::temp_dir().join(format!("shroud-component-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
