@@ -30,6 +30,7 @@
 //! double quotes kept as `"`, and every other non-alphanumeric run turned
 //! into one space. Rules are written in that folded form.
 
+use super::base64;
 use super::normalize::Normalized;
 use crate::error::ConfigError;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -565,7 +566,8 @@ impl InjectionDetector {
             if m.len() > MAX_BLOB_BYTES {
                 continue;
             }
-            if let Some(text) = decode_base64(m.as_str()).and_then(printable_text) {
+            if let Some(text) = base64::decode(m.as_str(), MAX_BLOB_BYTES).and_then(printable_text)
+            {
                 decoded_texts.push(text);
             }
         }
@@ -736,30 +738,6 @@ fn decode_tag_text(text: &str) -> String {
         prev = Some(c);
     }
     out
-}
-
-fn decode_base64(blob: &str) -> Option<Vec<u8>> {
-    let trimmed = blob.trim_end_matches('=');
-    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for b in trimmed.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xFF) as u8);
-        }
-    }
-    Some(out)
 }
 
 fn decode_hex(blob: &str) -> Option<Vec<u8>> {

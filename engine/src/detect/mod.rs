@@ -6,6 +6,7 @@
 //! normalized text, maps each hit back to the ORIGINAL text, and resolves
 //! overlaps (see [`overlap`]).
 
+pub(crate) mod base64;
 pub mod catalog;
 pub(crate) mod context;
 pub(crate) mod corporate;

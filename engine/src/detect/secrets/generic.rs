@@ -5,7 +5,8 @@
 //! and must not look like code (`get_token()`, `os.environ[…]`).
 
 use super::placeholder::{contains_ci, is_stand_in};
-use super::{base64, boundary_before, emit};
+use super::{boundary_before, emit};
+use crate::detect::base64;
 use crate::detect::catalog::TypeInfo;
 use crate::detect::entropy::shannon;
 use crate::detect::{Candidate, priority};

@@ -42,7 +42,6 @@
 //! Rules switched off in `detectors.disabled` are not compiled and their
 //! literals are not in the automaton.
 
-mod base64;
 mod generic;
 mod placeholder;
 mod rules;

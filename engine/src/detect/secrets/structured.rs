@@ -3,7 +3,8 @@
 //! private keys (`-----BEGIN `) and credentials in URLs (`://`).
 
 use super::placeholder::is_stand_in;
-use super::{base64, boundary_before, emit, floor_boundary};
+use super::{boundary_before, emit, floor_boundary};
+use crate::detect::base64;
 use crate::detect::catalog::TypeInfo;
 use crate::detect::entropy::shannon;
 use crate::detect::{Candidate, pattern, priority};

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-//! A tiny base64 decoder (standard and URL-safe alphabets, padding optional):
+//! A tiny base64 decoder (standard and URL-safe alphabets, padding optional),
+//! shared by the secret detectors and the injection scorer:
 //! enough to read a JWT header or a Basic-auth value without a dependency.
 
 /// Decodes `input`; `None` when it is not base64 or decodes to more than
 /// `max_out` bytes.
-pub(super) fn decode(input: &str, max_out: usize) -> Option<Vec<u8>> {
+pub(crate) fn decode(input: &str, max_out: usize) -> Option<Vec<u8>> {
     let data = input.trim_end_matches('=');
     if data.len() % 4 == 1 || input.len() - data.len() > 2 {
         return None;
