@@ -22,6 +22,7 @@ Control, per request (request headers, which pass through Envoy):
   x-mock-chunk-bytes: N   write the response body N bytes per write
                           (default: one write per SSE event / whole JSON)
   x-mock-hold-after: N    stop after N writes until POST /__mock/release
+  x-mock-delay-ms: N      wait N ms (at most 5000) before answering
 Control endpoint (direct to the mock, not through Envoy):
   GET    /__mock/requests  what was received, oldest first (JSON)
   DELETE /__mock/requests  forget it
@@ -434,6 +435,9 @@ class Handler(BaseHTTPRequestHandler):
         chunk_bytes = self.headers.get("x-mock-chunk-bytes")
         hold_after = self.headers.get("x-mock-hold-after")
         delta_chars = max(1, int(self.headers.get("x-mock-delta-chars") or 7))
+        delay_ms = min(5000, max(0, int(self.headers.get("x-mock-delay-ms") or 0)))
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
         ctype, pieces = answer(surface, doc, stream, int(split_at) if split_at else None, delta_chars)
         self._send(200, ctype, pieces, int(chunk_bytes) if chunk_bytes else None, None,
                    int(hold_after) if hold_after else None)
