@@ -141,6 +141,7 @@ impl ShroudHttp {
             .metrics
             .request(rejection.report.surface, Outcome::Rejected);
         shared.metrics.report(&rejection.report);
+        shared.metrics.blocked(&rejection.report, &shared.engine);
         let action = rejection.report.action.as_str();
         self.report = Some(rejection.report);
         self.reply(rejection.status, &rejection.body, action)
@@ -187,6 +188,7 @@ impl ShroudHttp {
                 self.sizes.request_out = out.len();
                 shared.metrics.request(report.surface, Outcome::Forwarded);
                 shared.metrics.report(&report);
+                shared.metrics.placeholders(session.masked_values());
                 self.report = Some(report);
                 self.session = Some(session);
                 self.body = Vec::new();
@@ -361,6 +363,9 @@ impl HttpContext for ShroudHttp {
             }
             _ => {
                 if let Some(session) = self.session.take() {
+                    if session.masked_values() > 0 {
+                        shared.metrics.rehydrating();
+                    }
                     let processor =
                         shared
                             .engine

@@ -10,10 +10,10 @@
 //! Values are snake_case; the tag regexes find a value's end by the next
 //! `_<key>=` or the end of the name.
 
-use crate::api::{Engine, Report};
+use crate::api::{Engine, Report, ReportAction};
 use crate::host::{self, MetricKind};
 use shroud_engine::Category;
-use shroud_engine::config::SurfaceKind;
+use shroud_engine::config::{Action, SurfaceKind};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -71,7 +71,27 @@ fn actions_name(action: &str, dry_run: bool) -> String {
     format!("shroud.actions.taken_action={action}_mode={mode}")
 }
 
+/// A blocked request counts once per reason: each finding category the
+/// profile blocks, and each policy rule it broke (`model_not_allowed`, …).
+fn blocked_name(reason: &str) -> String {
+    format!("shroud.requests.blocked_reason={reason}")
+}
+
+/// Rules a block can name besides finding categories (others are defined
+/// on first use).
+const BLOCK_RULES: [&str; 5] = [
+    "model_not_allowed",
+    "mcp_tool_denied",
+    "mcp_arguments_too_large",
+    "mcp_denied_field",
+    "mcp_forbidden_pattern",
+];
+
 const BYTES_SCANNED: &str = "shroud.bytes.scanned";
+/// Values replaced with reversible placeholders in forwarded requests.
+const PLACEHOLDERS_ISSUED: &str = "shroud.placeholders.issued";
+/// Responses to requests with placeholders, run through the rehydrator.
+const RESPONSES_REHYDRATED: &str = "shroud.responses.rehydrated";
 const PROCESSING_US: &str = "shroud.processing.duration_us";
 const HOST_FAILURES: &str = "shroud.host_calls.failed";
 
@@ -87,7 +107,22 @@ impl Metrics {
         let metrics = Metrics {
             ids: RefCell::new(HashMap::new()),
         };
-        let mut counters = vec![BYTES_SCANNED.to_string(), HOST_FAILURES.to_string()];
+        let mut counters = vec![
+            BYTES_SCANNED.to_string(),
+            HOST_FAILURES.to_string(),
+            PLACEHOLDERS_ISSUED.to_string(),
+            RESPONSES_REHYDRATED.to_string(),
+        ];
+        for category in [
+            Category::Secret,
+            Category::Pii,
+            Category::Corporate,
+            Category::Injection,
+            Category::Custom,
+        ] {
+            counters.push(blocked_name(category.as_str()));
+        }
+        counters.extend(BLOCK_RULES.iter().map(|rule| blocked_name(rule)));
         for surface in SURFACES {
             let outcomes: &[Outcome] = match surface {
                 Some(_) => &[Outcome::Forwarded, Outcome::Rejected],
@@ -151,6 +186,42 @@ impl Metrics {
         self.add(BYTES_SCANNED, report.bytes_scanned as u64);
     }
 
+    /// Why a request was blocked: the categories its profile blocks among
+    /// the findings, and the policy rules it broke.
+    pub fn blocked(&self, report: &Report, engine: &Engine) {
+        if report.action != ReportAction::Block {
+            return;
+        }
+        let profile = engine.config().profile(&report.profile);
+        let mut reasons: Vec<&str> = Vec::new();
+        for (category, kind, _) in &report.counts {
+            let blocks = profile.is_some_and(|p| p.action_for(*category, kind) == Action::Block);
+            if blocks && !reasons.contains(&category.as_str()) {
+                reasons.push(category.as_str());
+            }
+        }
+        for rule in &report.violations {
+            if !reasons.contains(&rule.as_str()) {
+                reasons.push(rule);
+            }
+        }
+        for reason in reasons {
+            self.add(&blocked_name(reason), 1);
+        }
+    }
+
+    /// Values masked in one forwarded request.
+    pub fn placeholders(&self, masked: usize) {
+        if masked > 0 {
+            self.add(PLACEHOLDERS_ISSUED, masked as u64);
+        }
+    }
+
+    /// A response whose placeholders are being restored.
+    pub fn rehydrating(&self) {
+        self.add(RESPONSES_REHYDRATED, 1);
+    }
+
     /// Time Shroud spent on one request, in microseconds.
     pub fn duration(&self, micros: u64) {
         if let Some(id) = self.id(MetricKind::Histogram, PROCESSING_US)
@@ -178,6 +249,10 @@ mod tests {
         assert_eq!(
             findings_name(Category::Secret, "openai_api_key"),
             "shroud.findings.detected_category=secret_type=openai_api_key"
+        );
+        assert_eq!(
+            blocked_name("model_not_allowed"),
+            "shroud.requests.blocked_reason=model_not_allowed"
         );
         assert_eq!(
             actions_name("mask", true),

@@ -8,7 +8,12 @@ OpenAI Responses, Anthropic messages or an MCP server, as JSON or SSE.
 
 By default it ECHOES the user's text back (the last user message; for MCP
 `tools/call`, the first string argument), so a test sees the placeholders the
-filter generated come back and can check they are rehydrated.
+filter generated come back and can check they are rehydrated. When an LLM
+request declares `tools`, the answer also CALLS the first tool with the
+arguments `{"text": <the echoed text>}` (chat `tool_calls`, a Responses
+`function_call` item, an Anthropic `tool_use` block; streamed as argument
+deltas of the same size as the text deltas). Streams use each provider's
+full event sequence, as the official SDKs parse it.
 
 Control, per request (request headers, which pass through Envoy):
   x-mock-split-at: N      stream the echoed text as two deltas split at
@@ -17,6 +22,7 @@ Control, per request (request headers, which pass through Envoy):
   x-mock-chunk-bytes: N   write the response body N bytes per write
                           (default: one write per SSE event / whole JSON)
   x-mock-hold-after: N    stop after N writes until POST /__mock/release
+  x-mock-delay-ms: N      wait N ms (at most 5000) before answering
 Control endpoint (direct to the mock, not through Envoy):
   GET    /__mock/requests  what was received, oldest first (JSON)
   DELETE /__mock/requests  forget it
@@ -109,6 +115,17 @@ def render(template, received):
     return TEMPLATE.sub(expand, template)
 
 
+def tool_call(surface, doc):
+    """(name, arguments JSON) of the tool the "model" calls: the first tool
+    the request declares, called with the echoed text; None without tools."""
+    tools = doc.get("tools") if isinstance(doc, dict) else None
+    if surface not in ("chat", "responses", "anthropic") or not isinstance(tools, list) or not tools:
+        return None
+    first = tools[0] if isinstance(tools[0], dict) else {}
+    name = (first.get("function") or {}).get("name") if surface == "chat" else first.get("name")
+    return name or "tool", json.dumps({"text": echo_text(surface, doc)})
+
+
 def deltas(text, split_at, size=7):
     if split_at is not None:
         k = max(0, min(len(text), split_at))
@@ -126,51 +143,125 @@ def answer(surface, doc, stream, split_at, delta_chars=7):
     """(content-type, [body pieces]) in the surface's own shape."""
     text = echo_text(surface, doc)
     model = doc.get("model", "mock-model") if isinstance(doc, dict) else "mock-model"
+    call = tool_call(surface, doc)
     if surface == "chat":
-        if not stream:
-            return "application/json", [json.dumps({
-                "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})]
-        base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model}
-        out = [sse(None, {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})]
-        out += [sse(None, {**base, "choices": [{"index": 0, "delta": {"content": d}, "finish_reason": None}]}) for d in deltas(text, split_at, delta_chars)]
-        out += [sse(None, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}), sse(None, "[DONE]")]
-        return "text/event-stream", out
+        return _chat(text, model, call, stream, split_at, delta_chars)
     if surface == "responses":
-        message = {"type": "message", "id": "msg_mock", "status": "completed", "role": "assistant",
-                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        response = {"id": "resp_mock", "object": "response", "created_at": 0, "status": "completed",
-                    "model": model, "output": [message]}
-        if not stream:
-            return "application/json", [json.dumps(response)]
-        out = [sse("response.created", {"type": "response.created", "response": {**response, "status": "in_progress", "output": []}})]
-        out += [sse("response.output_text.delta", {"type": "response.output_text.delta", "item_id": "msg_mock",
-                                                   "output_index": 0, "content_index": 0, "delta": d})
-                for d in deltas(text, split_at, delta_chars)]
-        out += [sse("response.completed", {"type": "response.completed", "response": response})]
-        return "text/event-stream", out
+        return _responses(text, model, call, stream, split_at, delta_chars)
     if surface == "anthropic":
-        if not stream:
-            return "application/json", [json.dumps({
-                "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
-                "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})]
-        out = [sse("message_start", {"type": "message_start", "message": {
-                   "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
-                   "stop_reason": None, "usage": {"input_tokens": 1, "output_tokens": 0}}}),
-               sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                           "content_block": {"type": "text", "text": ""}})]
-        out += [sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                            "delta": {"type": "text_delta", "text": d}})
-                for d in deltas(text, split_at, delta_chars)]
-        out += [sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-                                      "usage": {"output_tokens": 1}}),
-                sse("message_stop", {"type": "message_stop"})]
-        return "text/event-stream", out
-    # MCP JSON-RPC
+        return _anthropic(text, model, call, stream, split_at, delta_chars)
+    return _mcp(doc, text, stream)
+
+
+def _chat(text, model, call, stream, split_at, delta_chars):
+    finish = "tool_calls" if call else "stop"
+    if not stream:
+        message = {"role": "assistant", "content": text}
+        if call:
+            message["tool_calls"] = [{"id": "call_mock", "type": "function",
+                                      "function": {"name": call[0], "arguments": call[1]}}]
+        return "application/json", [json.dumps({
+            "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})]
+    base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model}
+
+    def chunk(delta, finish_reason=None):
+        return sse(None, {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]})
+
+    out = [chunk({"role": "assistant", "content": ""})]
+    out += [chunk({"content": d}) for d in deltas(text, split_at, delta_chars)]
+    if call:
+        out.append(chunk({"tool_calls": [{"index": 0, "id": "call_mock", "type": "function",
+                                          "function": {"name": call[0], "arguments": ""}}]}))
+        out += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": d}}]})
+                for d in deltas(call[1], split_at, delta_chars)]
+    out += [chunk({}, finish), sse(None, "[DONE]")]
+    return "text/event-stream", out
+
+
+def _responses(text, model, call, stream, split_at, delta_chars):
+    part = {"type": "output_text", "text": text, "annotations": []}
+    message = {"type": "message", "id": "msg_mock", "status": "completed", "role": "assistant",
+               "content": [part]}
+    output = [message]
+    if call:
+        function_call = {"type": "function_call", "id": "fc_mock", "call_id": "call_mock",
+                         "name": call[0], "arguments": call[1], "status": "completed"}
+        output.append(function_call)
+    response = {"id": "resp_mock", "object": "response", "created_at": 0, "status": "completed",
+                "model": model, "output": output, "parallel_tool_calls": True, "tool_choice": "auto",
+                "tools": [], "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+                                       "input_tokens_details": {"cached_tokens": 0},
+                                       "output_tokens_details": {"reasoning_tokens": 0}}}
+    if not stream:
+        return "application/json", [json.dumps(response)]
+    events = []
+
+    def event(kind, **fields):
+        events.append(sse(kind, {"type": kind, "sequence_number": len(events), **fields}))
+
+    started = {**response, "status": "in_progress", "output": [], "usage": None}
+    event("response.created", response=started)
+    event("response.in_progress", response=started)
+    where = {"item_id": "msg_mock", "output_index": 0}
+    event("response.output_item.added", output_index=0,
+          item={**message, "status": "in_progress", "content": []})
+    event("response.content_part.added", **where, content_index=0, part={**part, "text": ""})
+    for d in deltas(text, split_at, delta_chars):
+        event("response.output_text.delta", **where, content_index=0, delta=d, logprobs=[])
+    event("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
+    event("response.content_part.done", **where, content_index=0, part=part)
+    event("response.output_item.done", output_index=0, item=message)
+    if call:
+        event("response.output_item.added", output_index=1,
+              item={**function_call, "arguments": "", "status": "in_progress"})
+        for d in deltas(call[1], split_at, delta_chars):
+            event("response.function_call_arguments.delta", item_id="fc_mock", output_index=1, delta=d)
+        event("response.function_call_arguments.done", item_id="fc_mock", output_index=1,
+              name=call[0], arguments=call[1])
+        event("response.output_item.done", output_index=1, item=function_call)
+    event("response.completed", response=response)
+    return "text/event-stream", events
+
+
+def _anthropic(text, model, call, stream, split_at, delta_chars):
+    stop = "tool_use" if call else "end_turn"
+    content = [{"type": "text", "text": text}]
+    if call:
+        content.append({"type": "tool_use", "id": "toolu_mock", "name": call[0],
+                        "input": json.loads(call[1])})
+    if not stream:
+        return "application/json", [json.dumps({
+            "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+            "content": content, "stop_reason": stop,
+            "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})]
+    out = [sse("message_start", {"type": "message_start", "message": {
+               "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
+               "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 0}}}),
+           sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                       "content_block": {"type": "text", "text": ""}})]
+    if call:
+        out.append(sse("ping", {"type": "ping"}))
+    out += [sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                        "delta": {"type": "text_delta", "text": d}})
+            for d in deltas(text, split_at, delta_chars)]
+    out.append(sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    if call:
+        out.append(sse("content_block_start", {"type": "content_block_start", "index": 1, "content_block": {
+            "type": "tool_use", "id": "toolu_mock", "name": call[0], "input": {}}}))
+        out += [sse("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                            "delta": {"type": "input_json_delta", "partial_json": d}})
+                for d in deltas(call[1], split_at, delta_chars)]
+        out.append(sse("content_block_stop", {"type": "content_block_stop", "index": 1}))
+    out += [sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                                  "usage": {"output_tokens": 1}}),
+            sse("message_stop", {"type": "message_stop"})]
+    return "text/event-stream", out
+
+
+def _mcp(doc, text, stream):
+    """An MCP JSON-RPC answer."""
     rid = doc.get("id") if isinstance(doc, dict) else None
     method = doc.get("method") if isinstance(doc, dict) else None
     if method == "initialize":
@@ -344,6 +435,9 @@ class Handler(BaseHTTPRequestHandler):
         chunk_bytes = self.headers.get("x-mock-chunk-bytes")
         hold_after = self.headers.get("x-mock-hold-after")
         delta_chars = max(1, int(self.headers.get("x-mock-delta-chars") or 7))
+        delay_ms = min(5000, max(0, int(self.headers.get("x-mock-delay-ms") or 0)))
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
         ctype, pieces = answer(surface, doc, stream, int(split_at) if split_at else None, delta_chars)
         self._send(200, ctype, pieces, int(chunk_bytes) if chunk_bytes else None, None,
                    int(hold_after) if hold_after else None)
