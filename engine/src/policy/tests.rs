@@ -382,3 +382,57 @@ proptest! {
         prop_assert_eq!(out["choices"][0]["message"]["content"].as_str().unwrap(), text.as_str());
     }
 }
+
+/// Issue 9 (found by the `roundtrip` fuzz target): a value found once is
+/// masked wherever it recurs in the same text, also where its detector does
+/// not fire (a word-boundary rule misses `PRJ-4410hips`).
+#[test]
+fn issue_9_every_copy_of_a_found_value_is_masked() {
+    let e = engine(r#"{"detectors": {"corporate": {"project_codes": ["PRJ-[0-9]{4}"]}}}"#);
+    let r = route(&e, "/v1/chat/completions");
+    let text = "Nightjar ships PRJ-4410hips, then PRJ-4410; PRJ-4411x stays.";
+    assert!(
+        e.scan("PRJ-4410hips").is_empty(),
+        "premise: the glued copy alone is not found"
+    );
+    let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(text)));
+    let upstream = String::from_utf8(body.expect("rewritten")).unwrap();
+    assert!(!upstream.contains("PRJ-4410"), "{upstream}");
+    // Only copies of found values: an undetected, different code stays.
+    assert!(upstream.contains("PRJ-4411x"), "{upstream}");
+    let sent: Value = serde_json::from_str(&upstream).unwrap();
+    let masked = sent["messages"][1]["content"].as_str().unwrap();
+    let answer =
+        json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": masked}}]});
+    let out = respond(
+        &e,
+        &r,
+        session,
+        "application/json",
+        &[answer.to_string().as_bytes()],
+    );
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(out["choices"][0]["message"]["content"], text);
+}
+
+/// Copies are replaced whole and never inside a longer found value: with
+/// `a@example.org` and `ba@example.org` both in the text, each keeps its own
+/// placeholder and both come back.
+#[test]
+fn issue_9_recurrence_masking_prefers_longer_values() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let text = "write ba@example.org and a@example.org, again a@example.org";
+    let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(text)));
+    let upstream = String::from_utf8(body.expect("rewritten")).unwrap();
+    assert!(!upstream.contains("example.org"), "{upstream}");
+    let sent: Value = serde_json::from_str(&upstream).unwrap();
+    let masked = sent["messages"][1]["content"].as_str().unwrap();
+    assert_eq!(
+        session
+            .text_rehydrator()
+            .map(|mut r| crate::stream::transform_whole(&mut r, masked))
+            .as_deref(),
+        Some(text)
+    );
+}

@@ -9,7 +9,9 @@ use crate::finding::{Category, Finding};
 use crate::payload::TextRole;
 use crate::placeholder;
 use crate::vault::{Vault, VaultFull};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 
 /// Why a request's text could not be sanitized within its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,11 +132,66 @@ impl<'a> RequestSanitizer<'a> {
             replacements.push(replacement);
         }
         if self.enforce && replacements.iter().any(Option::is_some) {
-            *text = rewrite(text, &findings, &replacements);
+            let mut spans: Vec<Span> = findings
+                .iter()
+                .zip(replacements)
+                .filter_map(|(f, r)| r.map(|r| (f.byte_start..f.byte_end, r)))
+                .collect();
+            add_recurrences(text, &mut spans);
+            *text = rewrite_spans(text, &spans);
             self.changed = true;
         }
         Ok(())
     }
+}
+
+/// A byte range of a text and what replaces it.
+type Span = (Range<usize>, String);
+
+/// Adds a span for every other verbatim copy of a value already being
+/// replaced. A value found once is sensitive wherever it recurs in the text,
+/// also where its detector does not fire: a word-boundary or context rule
+/// can miss the second copy (`PRJ-4410hips PRJ-4410`, found by fuzzing), and
+/// that copy would leak. Copies overlapping a span are left to it; longer
+/// values go first, so a value inside another is not split. The result is
+/// sorted and disjoint.
+fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
+    let mut taken: BTreeMap<usize, usize> = spans.iter().map(|(r, _)| (r.start, r.end)).collect();
+    let mut values: Vec<(&str, String)> = spans
+        .iter()
+        .filter_map(|(r, replacement)| Some((text.get(r.clone())?, replacement.clone())))
+        .filter(|(value, _)| !value.is_empty())
+        .collect();
+    values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+    values.dedup_by(|a, b| a.0 == b.0);
+    for (value, replacement) in values {
+        for (start, _) in text.match_indices(value) {
+            let end = start + value.len();
+            let before = taken.range(..end).next_back();
+            if before.is_some_and(|(_, &e)| e > start) {
+                continue;
+            }
+            taken.insert(start, end);
+            spans.push((start..end, replacement.clone()));
+        }
+    }
+    spans.sort_by_key(|(r, _)| r.start);
+}
+
+/// `text` with each span replaced; spans are sorted and disjoint.
+fn rewrite_spans(text: &str, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (range, replacement) in spans {
+        if range.start < last {
+            continue;
+        }
+        out.push_str(text.get(last..range.start).unwrap_or(""));
+        out.push_str(replacement);
+        last = range.end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
 }
 
 impl RequestSanitizer<'_> {

@@ -111,7 +111,10 @@ impl SseEvent {
             let Field::Data(value) = &line.field else {
                 continue;
             };
-            out.extend_from_slice(self.raw.get(copied..line.start).unwrap_or_default());
+            push_segment(
+                &mut out,
+                self.raw.get(copied..line.start).unwrap_or_default(),
+            );
             copied = line.end;
             if written {
                 continue;
@@ -134,9 +137,20 @@ impl SseEvent {
                 out.extend_from_slice(eol);
             }
         }
-        out.extend_from_slice(self.raw.get(copied..).unwrap_or_default());
+        push_segment(&mut out, self.raw.get(copied..).unwrap_or_default());
         out
     }
+}
+
+/// Appends kept bytes after a dropped or rewritten `data:` line. A line
+/// ended by a lone `\r` followed by a line that starts with `\n` (the blank
+/// line) would read as one `\r\n`, and the event would lose its end and
+/// swallow the next one (found by fuzzing): the `\r` becomes a `\r\n`.
+fn push_segment(out: &mut Vec<u8>, segment: &[u8]) {
+    if out.ends_with(b"\r") && segment.starts_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(segment);
 }
 
 /// Output of [`SseParser::feed`], in stream order.
@@ -398,6 +412,34 @@ mod tests {
             (None, "two\n lines".into()),
             (Some("c".into()), "\né日".into()),
         ]
+    }
+
+    /// Issue 9 (found by the `sse` fuzz target): dropping the second
+    /// `data:` line put the lone `\r` of `id: 5` before the blank line's
+    /// `\n`; read as one `\r\n`, the rewritten event had no end.
+    #[test]
+    fn issue_9_with_data_keeps_the_event_end_after_a_lone_cr() {
+        let raw: &[u8] = b"data: x\r\nid: 5\rdata: y\n\ndata: next\n\n";
+        let (items, _) = parse(&[raw], 1 << 20);
+        let Some(Item::Event(first)) = items.first() else {
+            panic!("no event: {items:?}");
+        };
+        assert_eq!(first.data().as_deref(), Some(&b"x\ny"[..]));
+        let mut rebuilt = first.with_data("z");
+        rebuilt.extend_from_slice(b"data: next\n\n");
+        let (again, tail) = parse(&[&rebuilt], 1 << 20);
+        assert_eq!(tail, None);
+        assert_eq!(
+            events(&again),
+            vec![(None, "z".to_string()), (None, "next".to_string())]
+        );
+        // Hard negative: with one data line nothing is dropped, the bytes
+        // around it are kept as they were.
+        let (items, _) = parse(&[b"data: x\rid: 5\n\n"], 1 << 20);
+        let Some(Item::Event(only)) = items.first() else {
+            panic!("no event: {items:?}");
+        };
+        assert_eq!(only.with_data("z"), b"data: z\rid: 5\n\n");
     }
 
     #[test]
