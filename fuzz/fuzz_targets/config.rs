@@ -38,9 +38,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // Compiling builds every detector and regex (milliseconds): bounded to
     // small inputs so one exec stays short.
-    if data.len() < 4096 {
-        if let Err(err) = Engine::from_config(config) {
-            check_error(&err, "compile");
-        }
+    if data.len() < 4096
+        && let Err(err) = Engine::from_config(config)
+    {
+        check_error(&err, "compile");
     }
 });

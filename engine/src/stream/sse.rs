@@ -133,6 +133,11 @@ impl SseEvent {
                 .unwrap_or(b"\n");
             for part in data.split('\n') {
                 out.extend_from_slice(prefix);
+                // A reader strips one space after `data:`: a line that
+                // starts with one needs it written (found by fuzzing).
+                if !prefix.ends_with(b" ") && part.starts_with(' ') {
+                    out.push(b' ');
+                }
                 out.extend_from_slice(part.as_bytes());
                 out.extend_from_slice(eol);
             }
@@ -440,6 +445,21 @@ mod tests {
             panic!("no event: {items:?}");
         };
         assert_eq!(only.with_data("z"), b"data: z\rid: 5\n\n");
+    }
+
+    /// Issue 9 (found by the `sse` fuzz target): with the `data:` prefix
+    /// (no space) kept, a data line starting with a space lost it.
+    #[test]
+    fn issue_9_with_data_keeps_a_leading_space() {
+        let (items, _) = parse(&[b"data:x\n\n"], 1 << 20);
+        let Some(Item::Event(event)) = items.first() else {
+            panic!("no event: {items:?}");
+        };
+        let rebuilt = event.with_data("a\n b");
+        let (again, _) = parse(&[&rebuilt], 1 << 20);
+        assert_eq!(events(&again), vec![(None, "a\n b".to_string())]);
+        // Hard negative: lines without a leading space keep the short prefix.
+        assert_eq!(event.with_data("a\nb"), b"data:a\ndata:b\n\n");
     }
 
     #[test]
