@@ -426,6 +426,8 @@ fn summarize(details: &Value) -> String {
 }
 
 #[cfg(test)]
+mod adversarial_tests;
+#[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
 mod tests;
