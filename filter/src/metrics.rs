@@ -71,6 +71,25 @@ fn actions_name(action: &str, dry_run: bool) -> String {
     format!("shroud.actions.taken_action={action}_mode={mode}")
 }
 
+/// Every `limits.*` field with a counted outcome.
+const LIMITS: [&str; 5] = [
+    "max_body_bytes",
+    "max_json_depth",
+    "max_findings",
+    "max_vault_entries",
+    "max_response_bytes",
+];
+/// Why an answer was forwarded without rewriting.
+const UNREWRITTEN: [&str; 1] = ["content_encoding"];
+
+fn limits_name(limit: &str) -> String {
+    format!("shroud.limits.exceeded_limit={limit}")
+}
+
+fn unrewritten_name(reason: &str) -> String {
+    format!("shroud.responses.unrewritten_reason={reason}")
+}
+
 const BYTES_SCANNED: &str = "shroud.bytes.scanned";
 const PROCESSING_US: &str = "shroud.processing.duration_us";
 const HOST_FAILURES: &str = "shroud.host_calls.failed";
@@ -99,6 +118,8 @@ impl Metrics {
             counters.push(actions_name(action, false));
             counters.push(actions_name(action, true));
         }
+        counters.extend(LIMITS.iter().map(|l| limits_name(l)));
+        counters.extend(UNREWRITTEN.iter().map(|r| unrewritten_name(r)));
         let catalog = shroud_engine::detect::catalog::builtin_types();
         for t in catalog {
             counters.push(findings_name(t.category, t.id));
@@ -149,6 +170,19 @@ impl Metrics {
         }
         self.add(&actions_name(report.action.as_str(), report.dry_run), 1);
         self.add(BYTES_SCANNED, report.bytes_scanned as u64);
+        if let Some(limit) = report.limit {
+            self.limit_exceeded(limit);
+        }
+    }
+
+    /// A request or answer went over `limits.<limit>`.
+    pub fn limit_exceeded(&self, limit: &str) {
+        self.add(&limits_name(limit), 1);
+    }
+
+    /// An answer was forwarded as is, without restoring or redacting.
+    pub fn response_unrewritten(&self, reason: &str) {
+        self.add(&unrewritten_name(reason), 1);
     }
 
     /// Time Shroud spent on one request, in microseconds.
@@ -182,6 +216,14 @@ mod tests {
         assert_eq!(
             actions_name("mask", true),
             "shroud.actions.taken_action=mask_mode=dry_run"
+        );
+        assert_eq!(
+            limits_name("max_body_bytes"),
+            "shroud.limits.exceeded_limit=max_body_bytes"
+        );
+        assert_eq!(
+            unrewritten_name("content_encoding"),
+            "shroud.responses.unrewritten_reason=content_encoding"
         );
     }
 }
