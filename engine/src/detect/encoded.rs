@@ -66,7 +66,7 @@ fn is_alphabet(b: u8) -> bool {
 /// The run decoded as hex (even length, hex digits only) or else base64
 /// (standard or URL-safe, padding optional), if the result is printable text.
 fn decode(run: &str) -> Option<String> {
-    let bytes = if run.len() % 2 == 0 && run.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let bytes = if run.len().is_multiple_of(2) && run.bytes().all(|b| b.is_ascii_hexdigit()) {
         decode_hex(run)?
     } else {
         decode_base64(run)?
