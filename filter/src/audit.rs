@@ -52,6 +52,7 @@ pub fn line(record: &Record) -> String {
             fields.insert("bytes_scanned".into(), json!(report.bytes_scanned));
             fields.insert("error".into(), json!(report.error));
             fields.insert("violations".into(), json!(report.violations));
+            fields.insert("limit".into(), json!(report.limit));
         }
         None => {
             fields.insert("action".into(), json!("incomplete"));
@@ -86,6 +87,7 @@ mod tests {
             bytes_scanned: 120,
             error: None,
             violations: vec!["model_not_allowed".into()],
+            limit: None,
         };
         let line = line(&Record {
             request_id: "rid-1",
@@ -125,6 +127,7 @@ mod tests {
                 "bytes_scanned",
                 "error",
                 "violations",
+                "limit",
                 "status",
                 "bytes",
                 "micros"

@@ -66,6 +66,8 @@ pub struct ShroudHttp {
     status: Option<u16>,
     sizes: Sizes,
     micros: u64,
+    /// The oversized answer was counted once.
+    oversized_counted: bool,
 }
 
 impl ShroudHttp {
@@ -86,6 +88,7 @@ impl ShroudHttp {
             status: None,
             sizes: Sizes::default(),
             micros: 0,
+            oversized_counted: false,
         }
     }
 
@@ -236,6 +239,15 @@ impl HttpContext for ShroudHttp {
             return Action::Continue;
         }
         self.content_type = header("content-type").map(str::to_string);
+        // A compressed body cannot be inspected: refused, never forwarded.
+        if let Some(encoding) = header("content-encoding")
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+        {
+            let rejection = shared.engine.unsupported_encoding(&route, encoding);
+            self.route = Some(route);
+            return self.reject(rejection, &shared);
+        }
         self.route = Some(route);
         // The body length changes when rewritten; the response must be
         // readable to be rehydrated.
@@ -356,10 +368,13 @@ impl HttpContext for ShroudHttp {
         }
         match header("content-encoding") {
             Some(encoding) if !encoding.eq_ignore_ascii_case("identity") => {
+                // Unreadable: forwarded as is, so placeholders stay
+                // placeholders (never a value); counted.
                 log::warn!(
-                    "shroud[{}]: response is {encoding}-encoded despite accept-encoding: identity; not rehydrated",
+                    "shroud[{}]: response is content-encoded despite accept-encoding: identity; not rehydrated",
                     self.context_id
                 );
+                shared.metrics.response_unrewritten("content_encoding");
             }
             _ => {
                 if let Some(session) = self.session.take() {
@@ -405,6 +420,12 @@ impl HttpContext for ShroudHttp {
         let mut out = processor.push(&chunk);
         if end_of_stream {
             out.extend(processor.finish());
+        }
+        if processor.oversized() && !self.oversized_counted {
+            self.oversized_counted = true;
+            if let Some(shared) = &self.shared {
+                shared.metrics.limit_exceeded("max_response_bytes");
+            }
         }
         self.micros += host::now_micros().saturating_sub(started);
         self.sizes.response_in += chunk.len();

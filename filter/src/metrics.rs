@@ -87,6 +87,25 @@ const BLOCK_RULES: [&str; 5] = [
     "mcp_forbidden_pattern",
 ];
 
+/// Every `limits.*` field with a counted outcome.
+const LIMITS: [&str; 5] = [
+    "max_body_bytes",
+    "max_json_depth",
+    "max_findings",
+    "max_vault_entries",
+    "max_response_bytes",
+];
+/// Why an answer was forwarded without rewriting.
+const UNREWRITTEN: [&str; 1] = ["content_encoding"];
+
+fn limits_name(limit: &str) -> String {
+    format!("shroud.limits.exceeded_limit={limit}")
+}
+
+fn unrewritten_name(reason: &str) -> String {
+    format!("shroud.responses.unrewritten_reason={reason}")
+}
+
 const BYTES_SCANNED: &str = "shroud.bytes.scanned";
 /// Values replaced with reversible placeholders in forwarded requests.
 const PLACEHOLDERS_ISSUED: &str = "shroud.placeholders.issued";
@@ -134,6 +153,8 @@ impl Metrics {
             counters.push(actions_name(action, false));
             counters.push(actions_name(action, true));
         }
+        counters.extend(LIMITS.iter().map(|l| limits_name(l)));
+        counters.extend(UNREWRITTEN.iter().map(|r| unrewritten_name(r)));
         let catalog = shroud_engine::detect::catalog::builtin_types();
         for t in catalog {
             counters.push(findings_name(t.category, t.id));
@@ -184,6 +205,19 @@ impl Metrics {
         }
         self.add(&actions_name(report.action.as_str(), report.dry_run), 1);
         self.add(BYTES_SCANNED, report.bytes_scanned as u64);
+        if let Some(limit) = report.limit {
+            self.limit_exceeded(limit);
+        }
+    }
+
+    /// A request or answer went over `limits.<limit>`.
+    pub fn limit_exceeded(&self, limit: &str) {
+        self.add(&limits_name(limit), 1);
+    }
+
+    /// An answer was forwarded as is, without restoring or redacting.
+    pub fn response_unrewritten(&self, reason: &str) {
+        self.add(&unrewritten_name(reason), 1);
     }
 
     /// Why a request was blocked: the categories its profile blocks among
@@ -257,6 +291,14 @@ mod tests {
         assert_eq!(
             actions_name("mask", true),
             "shroud.actions.taken_action=mask_mode=dry_run"
+        );
+        assert_eq!(
+            limits_name("max_body_bytes"),
+            "shroud.limits.exceeded_limit=max_body_bytes"
+        );
+        assert_eq!(
+            unrewritten_name("content_encoding"),
+            "shroud.responses.unrewritten_reason=content_encoding"
         );
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The areas, in report order.
-pub const AREAS: [&str; 7] = [
+pub const AREAS: [&str; 8] = [
     "surfaces",
     "actions",
     "streaming",
@@ -21,6 +21,7 @@ pub const AREAS: [&str; 7] = [
     "limits",
     "metrics",
     "mcp",
+    "adversarial",
 ];
 /// The route name the host reports (`envoy-config/envoy.yaml` names it so).
 pub const ROUTE_NAME: &str = "llm";
@@ -780,7 +781,13 @@ pub fn observe_native(case: &Case) -> Result<Observed, NativeError> {
         return Ok(seen);
     }
     let content_type = header("content-type");
-    let outcome = if body.len() > engine.max_body_bytes() {
+    let encoding = header("content-encoding")
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"));
+    let outcome = if let Some(encoding) = encoding {
+        // As the filter does: a compressed body is never inspected.
+        RequestOutcome::Reject(engine.unsupported_encoding(&route, encoding))
+    } else if body.len() > engine.max_body_bytes() {
         RequestOutcome::Reject(engine.too_large(&route))
     } else {
         engine.sanitize_request(&route, content_type, &body)

@@ -2,8 +2,9 @@
 //! The deterministic detection tier: finds sensitive values in text.
 //!
 //! `Scanner::scan` normalizes the text (zero-width characters, compatibility
-//! forms, homoglyphs, `\uXXXX` escapes), runs every enabled detector over the
-//! normalized text, maps each hit back to the ORIGINAL text, and resolves
+//! forms, homoglyphs, `\uXXXX` and `%XX` escapes, wrapped lines), runs every
+//! enabled detector over the normalized text and over base64/hex runs decoded
+//! (see [`encoded`]), maps each hit back to the ORIGINAL text, and resolves
 //! overlaps (see [`overlap`]).
 
 pub(crate) mod base64;
@@ -11,6 +12,7 @@ pub mod catalog;
 pub(crate) mod context;
 pub(crate) mod corporate;
 pub(crate) mod custom;
+pub(crate) mod encoded;
 pub(crate) mod entropy;
 pub mod injection;
 pub mod ner;
@@ -165,22 +167,61 @@ impl Scanner {
         text: &str,
         detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
     ) -> Result<Vec<Finding>, DetectError> {
+        let mut candidates = Vec::new();
         let normalized = normalize::Normalized::new(text);
-        let scanned = normalized.text();
+        self.detect_view(&normalized, &detect, &mut candidates)?;
+        // A key wrapped over several lines: also read with the lines joined.
+        if let Some(joined) = normalize::Normalized::joining_wrapped_lines(text) {
+            self.detect_view(&joined, &detect, &mut candidates)?;
+        }
+        let resolved = overlap::resolve(candidates);
+        Ok(to_findings(text, resolved))
+    }
+
+    /// Candidates of one normalized view, in ORIGINAL byte offsets.
+    fn detect_view(
+        &self,
+        view: &normalize::Normalized<'_>,
+        detect: &impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+        out: &mut Vec<Candidate>,
+    ) -> Result<(), DetectError> {
+        let scanned = view.text();
         let mut candidates = Vec::new();
         for detector in &self.detectors {
             detect(detector.as_ref(), scanned, &mut candidates)?;
         }
+        // A value wrapped in base64/hex: a hit in the decoded text covers
+        // the whole encoded run.
+        for blob in encoded::blobs(scanned) {
+            let decoded = normalize::Normalized::new(&blob.decoded);
+            let mut inner = Vec::new();
+            for detector in &self.detectors {
+                detect(detector.as_ref(), decoded.text(), &mut inner)?;
+            }
+            let best = inner
+                .into_iter()
+                .filter(|c| {
+                    c.start < c.end && !self.disabled.iter().any(|d| d.as_str() == c.kind.as_ref())
+                })
+                .max_by_key(|c| c.priority);
+            if let Some(best) = best {
+                candidates.push(Candidate {
+                    start: blob.start,
+                    end: blob.end,
+                    ..best
+                });
+            }
+        }
         candidates.retain(|c| {
             c.start < c.end && !self.disabled.iter().any(|d| d.as_str() == c.kind.as_ref())
         });
-        for c in &mut candidates {
-            let (start, end) = normalized.original_range(c.start, c.end);
+        for mut c in candidates {
+            let (start, end) = view.original_range(c.start, c.end);
             c.start = start;
             c.end = end;
+            out.push(c);
         }
-        let resolved = overlap::resolve(candidates);
-        Ok(to_findings(text, resolved))
+        Ok(())
     }
 }
 

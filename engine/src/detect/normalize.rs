@@ -16,7 +16,14 @@
 //!    superscripts, math letters → their plain forms);
 //! 4. typographic dashes and the minus sign become `-`;
 //! 5. inside a run that also holds ASCII letters or digits, Cyrillic and
-//!    Greek look-alikes become their Latin twins (see [`fold_homoglyph`]).
+//!    Greek look-alikes become their Latin twins (see [`fold_homoglyph`]);
+//! 6. a `%XX` escape (or a `%XX%XX…` UTF-8 sequence) of a visible char is
+//!    decoded, so a percent-encoded email or key reads as itself;
+//! 7. only in the second view [`Normalized::joining_wrapped_lines`]: a line
+//!    break inside a long token wrapped over several lines (see
+//!    [`is_wrapped_break`]) is dropped, so the key reads as one token. It is
+//!    a separate view because joining can also glue two listed keys into
+//!    one token that neither pattern matches any more.
 //!
 //! The map is a list of [`Segment`]s instead of one entry per byte: a run of
 //! unchanged chars is ONE verbatim segment, and only changed units cost an
@@ -55,12 +62,22 @@ impl<'a> Normalized<'a> {
     /// Normalizes `original` for detection. ASCII text without `\u` is
     /// returned as is, without allocating.
     pub(crate) fn new(original: &'a str) -> Self {
-        if original.is_ascii() && !original.contains("\\u") {
+        if original.is_ascii() && !original.contains("\\u") && !original.contains('%') {
             return Self::identity(original);
         }
-        let first = build(original, None);
+        Self::normalize(original, false)
+    }
+
+    /// The view with wrapped lines joined (step 7 of the module docs), or
+    /// `None` when `original` has no wrapped line.
+    pub(crate) fn joining_wrapped_lines(original: &'a str) -> Option<Self> {
+        has_wrapped_break(original).then(|| Self::normalize(original, true))
+    }
+
+    fn normalize(original: &'a str, join: bool) -> Self {
+        let first = build(original, None, join);
         let built = if first.runs.iter().any(RunTraits::folds) {
-            build(original, Some(&first.runs))
+            build(original, Some(&first.runs), join)
         } else {
             first
         };
@@ -224,12 +241,12 @@ impl Runs {
 
 /// One normalization pass. `fold` holds the run traits from a previous pass
 /// when some run needs homoglyph folding; the first pass collects them.
-fn build(original: &str, fold: Option<&[RunTraits]>) -> Built {
+fn build(original: &str, fold: Option<&[RunTraits]>, join: bool) -> Built {
     let mut text = String::with_capacity(original.len());
     let mut segments: Vec<Segment> = Vec::new();
     let mut runs: Vec<RunTraits> = Vec::new();
     let mut placer = Runs::default();
-    for_each_unit(original, |orig_start, orig_end, normalized| {
+    for_each_unit(original, join, |orig_start, orig_end, normalized| {
         let norm_start = text.len();
         for c in normalized.chars() {
             let mut c = c;
@@ -275,8 +292,9 @@ fn build(original: &str, fold: Option<&[RunTraits]>) -> Built {
 }
 
 /// Calls `emit(orig_start, orig_end, normalized)` for every unit of
-/// `original`, in order. `normalized` is empty for a dropped unit.
-fn for_each_unit(original: &str, mut emit: impl FnMut(usize, usize, &str)) {
+/// `original`, in order. `normalized` is empty for a dropped unit. `join`
+/// drops the line breaks of wrapped tokens.
+fn for_each_unit(original: &str, join: bool, mut emit: impl FnMut(usize, usize, &str)) {
     let mut buf = String::new();
     let mut i = 0;
     while let Some(rest) = original.get(i..) {
@@ -289,6 +307,21 @@ fn for_each_unit(original: &str, mut emit: impl FnMut(usize, usize, &str)) {
             buf.clear();
             normalize_char(decoded, &mut buf);
             emit(i, i + len, &buf);
+            i += len;
+            continue;
+        }
+        if c == '%'
+            && let Some((decoded, len)) = decode_percent(rest)
+        {
+            buf.clear();
+            normalize_char(decoded, &mut buf);
+            emit(i, i + len, &buf);
+            i += len;
+            continue;
+        }
+        if join && (c == '\n' || c == '\r') && is_wrapped_break(original, i) {
+            let len = if rest.starts_with("\r\n") { 2 } else { 1 };
+            emit(i, i + len, "");
             i += len;
             continue;
         }
@@ -321,6 +354,68 @@ fn decode_escape(s: &str) -> Option<(char, usize)> {
         0xDC00..=0xDFFF => None,
         _ => char::from_u32(unit).map(|c| (c, 6)),
     }
+}
+
+/// Decodes a percent-encoded char at the start of `s`: one `%XX` of a
+/// visible ASCII char, or the `%XX` bytes of one multi-byte UTF-8 char.
+/// Spaces and controls stay encoded (decoding them would split tokens, not
+/// reveal them); anything malformed is left alone.
+fn decode_percent(s: &str) -> Option<(char, usize)> {
+    let byte_at = |k: usize| -> Option<u8> {
+        let hex = s.get(k * 3..k * 3 + 3)?.strip_prefix('%')?;
+        u8::from_str_radix(hex, 16).ok()
+    };
+    let first = byte_at(0)?;
+    let width = match first {
+        0x21..=0x7E => return Some((char::from(first), 3)),
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut bytes = [0u8; 4];
+    for (k, slot) in bytes.iter_mut().enumerate().take(width) {
+        *slot = byte_at(k)?;
+    }
+    let c = std::str::from_utf8(bytes.get(..width)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, width * 3))
+}
+
+/// Whether any line break of `s` is a wrapped-token break.
+fn has_wrapped_break(s: &str) -> bool {
+    s.bytes()
+        .enumerate()
+        .any(|(i, b)| (b == b'\n' || b == b'\r') && is_wrapped_break(s, i))
+}
+
+/// Shortest line on both sides of a break for it to count as wrapping.
+const WRAPPED_LINE_MIN: usize = 16;
+
+/// Whether the line break at byte `at` of `s` sits inside a wrapped token:
+/// at least [`WRAPPED_LINE_MIN`] chars of key/base64 alphabet right before
+/// it, and the next line is one such token of that length (a wrapped key's
+/// continuation is a whole line; prose continues with words and spaces).
+fn is_wrapped_break(s: &str, at: usize) -> bool {
+    fn token(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=' | '.')
+    }
+    let before = s.get(..at).unwrap_or_default();
+    let after = s.get(at..).unwrap_or_default();
+    let after = after
+        .strip_prefix("\r\n")
+        .unwrap_or_else(|| after.get(1..).unwrap_or_default());
+    let next_line = after.split(['\n', '\r']).next().unwrap_or_default();
+    let long_before = before
+        .chars()
+        .rev()
+        .take_while(|c| token(*c))
+        .take(WRAPPED_LINE_MIN)
+        .count()
+        >= WRAPPED_LINE_MIN;
+    long_before && next_line.len() >= WRAPPED_LINE_MIN && next_line.chars().all(token)
 }
 
 /// The code unit of a `\uXXXX` at the start of `s`.
@@ -465,6 +560,53 @@ pub(crate) fn fold_all_homoglyphs(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percent_escapes_of_visible_chars_are_decoded() {
+        let cases = [
+            ("ada%40example.org", "ada@example.org"),
+            ("%73%6B%2D", "sk-"),
+            ("caf%C3%A9", "café"),
+            ("a%E2%80%8Bb", "ab"), // an encoded zero-width space is dropped
+            ("100%25 sure", "100% sure"),
+            ("a%20b", "a%20b"),       // spaces stay encoded
+            ("%zz %4 %", "%zz %4 %"), // malformed: untouched
+            ("%C3%28", "%C3("),       // invalid UTF-8: that byte untouched
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input}");
+        }
+        let n = Normalized::new("mail ada%40example.org");
+        let at = n.text().find('@').unwrap();
+        assert_eq!(n.original_range(at, at + 1), (8, 11));
+    }
+
+    #[test]
+    fn breaks_inside_wrapped_tokens_are_dropped() {
+        let joined = |s: &str| Normalized::joining_wrapped_lines(s).map(|n| n.text().to_string());
+        let key = "sk-proj-AbCdEfGh\nIjKlMnOpQrStUvWxYz\r\n0123456789abcdef";
+        assert_eq!(
+            joined(key).as_deref(),
+            Some("sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdef")
+        );
+        // the first view keeps the breaks
+        assert_eq!(norm(key), key);
+        // prose keeps its line breaks: the lines end in short words
+        for prose in [
+            "Hello there\nHow are you",
+            "see https://example.org/a\nthanks",
+            "aaaaaaaaaaaaaaaa\nshort",
+            "short\nbbbbbbbbbbbbbbbbbbbb",
+            "aaaaaaaaaaaaaaaa.\n\nbbbbbbbbbbbbbbbbbbbb",
+            "id = AKIAQ7XK2M9PLV4RTN3W\nsecret_access_key = abc",
+        ] {
+            assert_eq!(joined(prose), None, "{prose:?}");
+        }
+        let n = Normalized::joining_wrapped_lines(key).unwrap();
+        let joined = n.text().find("GhIj").unwrap() + 2;
+        assert_eq!(n.original_range(joined - 1, joined + 1), (15, 18));
+    }
+
     use super::*;
     use proptest::prelude::*;
 
@@ -658,8 +800,17 @@ mod tests {
         }
 
         #[test]
+        fn percent_decoding_never_panics_and_maps_back(s in "[%0-9A-Fa-fg ]{0,48}") {
+            let n = Normalized::new(&s);
+            for (i, ch) in n.text().char_indices() {
+                let (os, oe) = n.original_range(i, i + ch.len_utf8());
+                prop_assert!(os < oe && oe <= s.len());
+            }
+        }
+
+        #[test]
         fn plain_ascii_is_identity(s in "[ -~]{0,64}") {
-            prop_assume!(!s.contains("\\u"));
+            prop_assume!(!s.contains("\\u") && !s.contains('%'));
             let n = Normalized::new(&s);
             prop_assert!(matches!(n.text, Cow::Borrowed(_)));
             prop_assert_eq!(n.text(), s.as_str());

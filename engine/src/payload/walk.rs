@@ -30,6 +30,10 @@ pub const OPAQUE_KEYS: &[&str] = &[
     "_meta",
 ];
 
+/// Fewest digits in a number worth scanning: shorter numbers (counts,
+/// limits, prices, small ids) hold no value any detector recognises.
+const MIN_SCANNED_DIGITS: usize = 7;
+
 pub(super) type Step<E> = Result<(), WalkError<E>>;
 
 /// Walks one document, tracking where it is.
@@ -158,7 +162,8 @@ impl<'a, 'v, E> Walker<'a, 'v, E> {
         }
     }
 
-    /// Visits every string leaf of free-form JSON, except under never-touch keys.
+    /// Visits every string and number leaf of free-form JSON, except under
+    /// never-touch keys.
     pub(super) fn leaves(&mut self, value: &mut Value, role: TextRole) -> Step<E> {
         self.leaves_skipping(value, role, &[])
     }
@@ -184,6 +189,21 @@ impl<'a, 'v, E> Walker<'a, 'v, E> {
                         continue;
                     }
                     self.at_key(key, |w| w.leaves_skipping(item, role, skip))?;
+                }
+                Ok(())
+            }
+            // A card or account number sent unquoted is still a value the
+            // model reads: scanned as its text, and replaced by a string
+            // when masked (a placeholder is not a number).
+            Value::Number(n) if digits(n) >= MIN_SCANNED_DIGITS => {
+                let original = n.to_string();
+                let mut text = original.clone();
+                self.emit(&mut text, role)?;
+                if text != original {
+                    *value = Value::String(text);
+                    if self.outer.is_some() {
+                        self.embedded_changed = true;
+                    }
                 }
                 Ok(())
             }
@@ -330,6 +350,10 @@ impl<'a, 'v, E> Walker<'a, 'v, E> {
 }
 
 /// The `type` of a part, block or item, if it is a string.
+fn digits(n: &serde_json::Number) -> usize {
+    n.to_string().bytes().filter(u8::is_ascii_digit).count()
+}
+
 pub(super) fn type_of(value: &Value) -> Option<&str> {
     value.get("type").and_then(Value::as_str)
 }

@@ -99,9 +99,33 @@ impl Engine {
         let mut report = Report::new(&route.profile, route.surface);
         let limit = self.config.limits.max_body_bytes;
         report.error = Some(format!("body larger than {limit} bytes"));
+        report.limit = Some("max_body_bytes");
         let err = ApiError::new(
             ApiErrorKind::TooLarge,
             format!("Request body is larger than the {limit}-byte limit Shroud inspects."),
+        );
+        reject(route, err, None, report)
+    }
+
+    /// The 415 reply for a request body in a `content-encoding` Shroud does
+    /// not decode (gzip, br, …): it cannot be inspected, so it is never
+    /// forwarded.
+    pub fn unsupported_encoding(&self, route: &Route, encoding: &str) -> Rejection {
+        let mut report = Report::new(&route.profile, route.surface);
+        // The header value is client-controlled: only a short, plain token
+        // goes into the report and the reply.
+        let name: String = encoding
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ',' | ' '))
+            .take(32)
+            .collect();
+        report.error = Some(format!("content-encoding {name:?} is not inspected"));
+        report.violation("content_encoding");
+        let err = ApiError::new(
+            ApiErrorKind::UnsupportedMediaType,
+            format!(
+                "Shroud cannot inspect a request body with content-encoding {name:?}; send it uncompressed."
+            ),
         );
         reject(route, err, None, report)
     }
@@ -159,6 +183,7 @@ impl Engine {
                 }
                 Err(err) => {
                     report.error = Some(err.to_string());
+                    report.limit = exceeded_limit(&err);
                     let api = match err {
                         // It says JSON and is not: malformed, not "some other type".
                         PayloadError::NotJson { .. } => ApiError::new(
@@ -238,6 +263,12 @@ impl Engine {
                 ),
             };
             report.error = Some(err.to_string());
+            report.limit = match &err {
+                WalkError::Payload(p) => exceeded_limit(p),
+                WalkError::Visitor(SanitizeError::TooManyFindings { .. }) => Some("max_findings"),
+                WalkError::Visitor(SanitizeError::VaultFull(_)) => Some("max_vault_entries"),
+                WalkError::Visitor(SanitizeError::Detector(_)) => None,
+            };
             report.raise(ReportAction::Error);
             return RequestOutcome::Reject(reject(route, api, doc.as_ref(), report));
         }
@@ -394,6 +425,15 @@ fn declares_json(content_type: Option<&str>) -> bool {
         .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
 }
 
+/// The `limits.*` field a payload error reports exceeding.
+fn exceeded_limit(err: &PayloadError) -> Option<&'static str> {
+    match err {
+        PayloadError::TooDeep { .. } => Some("max_json_depth"),
+        PayloadError::Embedded { error, .. } => exceeded_limit(error),
+        _ => None,
+    }
+}
+
 fn reject(route: &Route, err: ApiError, request: Option<&Value>, mut report: Report) -> Rejection {
     if err.kind != ApiErrorKind::Blocked {
         report.raise(ReportAction::Error);
@@ -425,6 +465,8 @@ fn summarize(details: &Value) -> String {
     format!("sensitive data: {} ({})", list(categories), list(types))
 }
 
+#[cfg(test)]
+mod adversarial_tests;
 #[cfg(test)]
 mod guard_tests;
 #[cfg(test)]

@@ -66,6 +66,10 @@ pub struct Report {
     /// Policy rules the request broke besides findings, e.g.
     /// `model_not_allowed`, `mcp_tool_denied`, `invalid_request`.
     pub violations: Vec<String>,
+    /// The `limits.*` field the request exceeded (`max_body_bytes`,
+    /// `max_json_depth`, `max_findings`, `max_vault_entries`), for the
+    /// `shroud.limits.exceeded` metric.
+    pub limit: Option<&'static str>,
 }
 
 impl Report {
@@ -80,6 +84,7 @@ impl Report {
             bytes_scanned: 0,
             error: None,
             violations: Vec::new(),
+            limit: None,
         }
     }
 

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Values wrapped in base64 or hex.
+//!
+//! A key or an email encoded as base64 (`c2stcHJvai0…`) or hex
+//! (`736b2d70…`) is one decode away from readable, and a model decodes it
+//! happily. The scanner finds long runs of either alphabet, decodes those
+//! that turn into printable text, runs the detectors over the decoded text
+//! (one level: no recursion) and reports any hit as a finding covering the
+//! WHOLE encoded run, so a mask or a block takes the blob as a unit.
+
+/// Shortest run worth decoding: 24 base64 chars hold 18 bytes, about the
+/// shortest secret the detectors recognise.
+const MIN_RUN: usize = 24;
+/// Longest run decoded; bigger blobs are documents or images, not values.
+const MAX_RUN: usize = 64 * 1024;
+
+/// A run of the encoded text and what it decodes to.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Blob {
+    /// Byte range of the run in the scanned text.
+    pub start: usize,
+    pub end: usize,
+    pub decoded: String,
+}
+
+/// Every run of `text` that decodes (base64, base64url or hex) to printable
+/// UTF-8 text.
+pub(crate) fn blobs(text: &str) -> Vec<Blob> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_alphabet(bytes.get(i).copied().unwrap_or(b' ')) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).copied().is_some_and(is_alphabet) {
+            i += 1;
+        }
+        // Padding belongs to the run.
+        while bytes.get(i) == Some(&b'=') && i - start < MAX_RUN {
+            i += 1;
+        }
+        let len = i - start;
+        if !(MIN_RUN..=MAX_RUN).contains(&len) {
+            continue;
+        }
+        if let Some(run) = text.get(start..i)
+            && let Some(decoded) = decode(run)
+        {
+            out.push(Blob {
+                start,
+                end: i,
+                decoded,
+            });
+        }
+    }
+    out
+}
+
+fn is_alphabet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// The run decoded as hex (even length, hex digits only) or else base64
+/// (standard or URL-safe, padding optional), if the result is printable text.
+fn decode(run: &str) -> Option<String> {
+    let bytes = if run.len().is_multiple_of(2) && run.bytes().all(|b| b.is_ascii_hexdigit()) {
+        decode_hex(run)?
+    } else {
+        decode_base64(run)?
+    };
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    printable.then_some(text)
+}
+
+fn decode_hex(run: &str) -> Option<Vec<u8>> {
+    run.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let hex = std::str::from_utf8(pair).ok()?;
+            u8::from_str_radix(hex, 16).ok()
+        })
+        .collect()
+}
+
+fn decode_base64(run: &str) -> Option<Vec<u8>> {
+    let body = run.trim_end_matches('=');
+    let url_safe = body.contains(['-', '_']);
+    if url_safe && body.contains(['+', '/']) {
+        return None; // mixed alphabets: not base64
+    }
+    if body.len() % 4 == 1 {
+        return None;
+    }
+    let sextet = |b: u8| -> Option<u32> {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        Some(u32::from(v))
+    };
+    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
+    for group in body.as_bytes().chunks(4) {
+        let mut acc = 0u32;
+        for (k, b) in group.iter().enumerate() {
+            acc |= sextet(*b)? << (18 - 6 * k);
+        }
+        let [_, b0, b1, b2] = acc.to_be_bytes();
+        let take = group.len().saturating_sub(1);
+        out.extend([b0, b1, b2].into_iter().take(take));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_and_hex_runs_decode_to_their_text() {
+        let text = "a c2stcHJvai1hYmNkZWZnaGlqa2xtbm9w b 736b2d70726f6a2d6162636465666768 c";
+        let found = blobs(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].decoded, "sk-proj-abcdefghijklmnop");
+        assert_eq!(
+            text.get(found[0].start..found[0].end),
+            Some("c2stcHJvai1hYmNkZWZnaGlqa2xtbm9w")
+        );
+        assert_eq!(found[1].decoded, "sk-proj-abcdefgh");
+    }
+
+    #[test]
+    fn padding_and_url_safe_alphabet() {
+        // "subjects?_>>~~ data" in base64url keeps '-' and '_'
+        let found = blobs("x c3ViamVjdHM_Pj5-fiBkYXRhIGhlcmU= y");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].decoded, "subjects?>>~~ data here");
+        assert_eq!(found[0].end, "x c3ViamVjdHM_Pj5-fiBkYXRhIGhlcmU=".len());
+    }
+
+    #[test]
+    fn keys_words_and_binary_are_not_blobs() {
+        for text in [
+            // a key is in the base64url alphabet but decodes to bytes, not text
+            "sk-proj-T7vQm2XpL9aR4sWn8YbE3cJf6HkD1uGz5NtV0iOqAb3Cd5Ef",
+            "supercalifragilisticexpialidocious_and_more_words",
+            "short c2stcHJvag== run",
+            // binary (a PNG header) is not printable text
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB",
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(blobs(text).is_empty(), "{text}: {:?}", blobs(text));
+        }
+    }
+}
