@@ -220,66 +220,148 @@ impl Runs {
             None
         }
     }
+
+    /// [`Runs::place`] for an ASCII byte.
+    fn place_ascii(&mut self, b: u8) -> Option<usize> {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            self.in_run = true;
+            Some(self.index)
+        } else {
+            if self.in_run {
+                self.in_run = false;
+                self.index += 1;
+            }
+            None
+        }
+    }
 }
 
 /// One normalization pass. `fold` holds the run traits from a previous pass
 /// when some run needs homoglyph folding; the first pass collects them.
 fn build(original: &str, fold: Option<&[RunTraits]>) -> Built {
-    let mut text = String::with_capacity(original.len());
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut runs: Vec<RunTraits> = Vec::new();
-    let mut placer = Runs::default();
-    for_each_unit(original, |orig_start, orig_end, normalized| {
-        let norm_start = text.len();
+    let mut builder = Builder {
+        original,
+        fold,
+        text: String::with_capacity(original.len()),
+        segments: Vec::new(),
+        runs: Vec::new(),
+        placer: Runs::default(),
+    };
+    for_each_unit(original, &mut builder);
+    Built {
+        text: builder.text,
+        segments: builder.segments,
+        runs: builder.runs,
+    }
+}
+
+/// The state of one pass, fed unit by unit (or plain-ASCII stretch by
+/// stretch) by [`for_each_unit`].
+struct Builder<'a, 'f> {
+    original: &'a str,
+    fold: Option<&'f [RunTraits]>,
+    text: String,
+    segments: Vec<Segment>,
+    runs: Vec<RunTraits>,
+    placer: Runs,
+}
+
+impl Builder<'_, '_> {
+    /// One unit: `original[orig_start..orig_end]` normalized to `normalized`
+    /// (empty when dropped).
+    fn unit(&mut self, orig_start: usize, orig_end: usize, normalized: &str) {
+        let norm_start = self.text.len();
         for c in normalized.chars() {
             let mut c = c;
-            if let Some(run) = placer.place(c) {
-                if runs.len() <= run {
-                    runs.push(RunTraits::default());
+            if let Some(run) = self.placer.place(c) {
+                if self.runs.len() <= run {
+                    self.runs.push(RunTraits::default());
                 }
-                if let Some(traits) = runs.last_mut() {
+                if let Some(traits) = self.runs.last_mut() {
                     traits.has_ascii_alnum |= c.is_ascii_alphanumeric();
                     traits.has_homoglyph |= fold_homoglyph(c).is_some();
                 }
-                let folds = fold.and_then(|f| f.get(run)).is_some_and(RunTraits::folds);
+                let folds = self
+                    .fold
+                    .and_then(|f| f.get(run))
+                    .is_some_and(RunTraits::folds);
                 if folds {
                     c = fold_homoglyph(c).unwrap_or(c);
                 }
             }
-            text.push(c);
+            self.text.push(c);
         }
-        if text.len() == norm_start {
+        if self.text.len() == norm_start {
             return; // dropped: covered by any range that spans it
         }
-        let verbatim = text.get(norm_start..) == original.get(orig_start..orig_end);
+        let verbatim = self.text.get(norm_start..) == self.original.get(orig_start..orig_end);
+        self.segment(norm_start, orig_start, orig_end, verbatim);
+    }
+
+    /// A stretch of ASCII without `\`: every char is its own unit and stays
+    /// as it is (ASCII is never invisible, never changed by NFKC, never a
+    /// look-alike), so this is [`Builder::unit`] for each char, done in bulk.
+    fn plain_ascii(&mut self, orig_start: usize, orig_end: usize) {
+        let Some(stretch) = self.original.get(orig_start..orig_end) else {
+            return;
+        };
+        if stretch.is_empty() {
+            return;
+        }
+        for b in stretch.bytes() {
+            let alnum = b.is_ascii_alphanumeric();
+            if let Some(run) = self.placer.place_ascii(b) {
+                if self.runs.len() <= run {
+                    self.runs.push(RunTraits::default());
+                }
+                if alnum && let Some(traits) = self.runs.last_mut() {
+                    traits.has_ascii_alnum = true;
+                }
+            }
+        }
+        let norm_start = self.text.len();
+        self.text.push_str(stretch);
+        self.segment(norm_start, orig_start, orig_end, true);
+    }
+
+    /// Records where normalized bytes from `norm_start` came from, merging
+    /// adjacent verbatim copies into one segment.
+    fn segment(&mut self, norm_start: usize, orig_start: usize, orig_end: usize, verbatim: bool) {
         if verbatim
-            && let Some(last) = segments.last_mut()
+            && let Some(last) = self.segments.last_mut()
             && last.verbatim
             && last.orig_end == orig_start
         {
             last.orig_end = orig_end;
             return;
         }
-        segments.push(Segment {
+        self.segments.push(Segment {
             norm_start,
             orig_start,
             orig_end,
             verbatim,
         });
-    });
-    Built {
-        text,
-        segments,
-        runs,
     }
 }
 
-/// Calls `emit(orig_start, orig_end, normalized)` for every unit of
-/// `original`, in order. `normalized` is empty for a dropped unit.
-fn for_each_unit(original: &str, mut emit: impl FnMut(usize, usize, &str)) {
+/// Feeds every unit of `original` to `builder`, in order; stretches of
+/// plain ASCII go in one call each.
+fn for_each_unit(original: &str, builder: &mut Builder<'_, '_>) {
+    let bytes = original.as_bytes();
     let mut buf = String::new();
     let mut i = 0;
     while let Some(rest) = original.get(i..) {
+        let plain = bytes
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&b| !b.is_ascii() || b == b'\\')
+            .unwrap_or(rest.len());
+        if plain > 0 {
+            builder.plain_ascii(i, i + plain);
+            i += plain;
+            continue;
+        }
         let Some(c) = rest.chars().next() else {
             break;
         };
@@ -288,17 +370,17 @@ fn for_each_unit(original: &str, mut emit: impl FnMut(usize, usize, &str)) {
         {
             buf.clear();
             normalize_char(decoded, &mut buf);
-            emit(i, i + len, &buf);
+            builder.unit(i, i + len, &buf);
             i += len;
             continue;
         }
         let len = c.len_utf8();
         if c.is_ascii() {
-            emit(i, i + len, rest.get(..len).unwrap_or(""));
+            builder.unit(i, i + len, rest.get(..len).unwrap_or(""));
         } else {
             buf.clear();
             normalize_char(c, &mut buf);
-            emit(i, i + len, &buf);
+            builder.unit(i, i + len, &buf);
         }
         i += len;
     }
