@@ -233,11 +233,51 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "the", "model", "request", "should", "summarize", "quarterly", "report", "and", "explain",
-    "why", "latency", "increased", "after", "deploy", "please", "review", "this", "function",
-    "customer", "asked", "about", "invoice", "pipeline", "failed", "retry", "with", "backoff",
-    "token", "password", "secret", "user", "account", "migration", "database", "schema", "index",
-    "version", "build", "release", "meeting", "notes", "action", "items", "owner", "deadline",
+    "the",
+    "model",
+    "request",
+    "should",
+    "summarize",
+    "quarterly",
+    "report",
+    "and",
+    "explain",
+    "why",
+    "latency",
+    "increased",
+    "after",
+    "deploy",
+    "please",
+    "review",
+    "this",
+    "function",
+    "customer",
+    "asked",
+    "about",
+    "invoice",
+    "pipeline",
+    "failed",
+    "retry",
+    "with",
+    "backoff",
+    "token",
+    "password",
+    "secret",
+    "user",
+    "account",
+    "migration",
+    "database",
+    "schema",
+    "index",
+    "version",
+    "build",
+    "release",
+    "meeting",
+    "notes",
+    "action",
+    "items",
+    "owner",
+    "deadline",
 ];
 
 fn prose(rng: &mut Lcg) -> String {
@@ -327,19 +367,36 @@ fn unicode(rng: &mut Lcg) -> String {
 /// One made-up secret or personal value in a short sentence.
 fn sensitive(rng: &mut Lcg) -> String {
     match rng.below(14) {
-        0 => format!("Contact {}.{}@example.com for access.", rng.pick(WORDS), rng.pick(WORDS)),
+        0 => format!(
+            "Contact {}.{}@example.com for access.",
+            rng.pick(WORDS),
+            rng.pick(WORDS)
+        ),
         1 => format!("Call me at +1 415 555 {}.", rng.digits(4)),
         2 => "Card on file: 4539 1488 0343 6467.".into(),
         3 => format!("export OPENAI_API_KEY=sk-proj-{}", rng.alnum(48)),
         4 => format!("aws_access_key_id = AKIA{}", rng.alnum(16).to_uppercase()),
         5 => format!("GITHUB_TOKEN=ghp_{}", rng.alnum(36)),
         6 => format!("password = \"{}\"", rng.alnum(20)),
-        7 => format!("Server 84.17.{}.{} refused the connection.", rng.below(200), rng.below(250)),
+        7 => format!(
+            "Server 84.17.{}.{} refused the connection.",
+            rng.below(200),
+            rng.below(250)
+        ),
         8 => "IBAN DE50 5260 1815 9083 0166 13 for the transfer.".into(),
         9 => "SSN 536-22-1847 on the form.".into(),
-        10 => format!("See https://git.internal.corp/team/{} for PRJ-{}.", rng.pick(WORDS), rng.digits(4)),
+        10 => format!(
+            "See https://git.internal.corp/team/{} for PRJ-{}.",
+            rng.pick(WORDS),
+            rng.digits(4)
+        ),
         11 => format!("Authorization: Bearer {}", rng.alnum(40)),
         12 => format!("employee EMP-{} on project Bluebird", rng.digits(6)),
-        _ => format!("slack: xoxb-{}-{}-{}", rng.digits(12), rng.digits(13), rng.alnum(24)),
+        _ => format!(
+            "slack: xoxb-{}-{}-{}",
+            rng.digits(12),
+            rng.digits(13),
+            rng.alnum(24)
+        ),
     }
 }
