@@ -37,25 +37,75 @@ pub(crate) fn has_context(
 
 /// `haystack` contains `word` not glued to other letters or digits.
 fn contains_word(haystack: &str, word: &str) -> bool {
-    if word.is_empty() {
+    let Some(&first) = word.as_bytes().first() else {
         return false;
+    };
+    // The windows are short and this runs per candidate: a plain scan for
+    // the first byte beats building a substring searcher per word. Matches
+    // are tried leftmost first without overlaps, as `match_indices` would.
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes
+        .get(from..)
+        .and_then(|r| r.iter().position(|&b| b == first))
+    {
+        let i = from + offset;
+        if !bytes
+            .get(i..)
+            .is_some_and(|r| r.starts_with(word.as_bytes()))
+        {
+            from = i + 1;
+            continue;
+        }
+        let before_ok = haystack
+            .get(..i)
+            .and_then(|s| s.chars().next_back())
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = haystack
+            .get(i + word.len()..)
+            .and_then(|s| s.chars().next())
+            .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return true;
+        }
+        from = i + word.len();
     }
-    haystack.match_indices(word).any(|(i, _)| {
-        let before_ok = haystack[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = haystack[i + word.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric());
-        before_ok && after_ok
-    })
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The substring-searcher version `contains_word` replaced.
+    fn contains_word_reference(haystack: &str, word: &str) -> bool {
+        !word.is_empty()
+            && haystack.match_indices(word).any(|(i, _)| {
+                let before_ok = haystack[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let after_ok = haystack[i + word.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                before_ok && after_ok
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn contains_word_matches_the_reference(
+            haystack in "[ab .-д]{0,16}",
+            word in "[ab .-д]{0,4}",
+        ) {
+            prop_assert_eq!(
+                contains_word(&haystack, &word),
+                contains_word_reference(&haystack, &word)
+            );
+        }
+    }
 
     fn words(ws: &[&str]) -> Vec<String> {
         ws.iter().map(|w| w.to_string()).collect()

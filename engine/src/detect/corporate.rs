@@ -262,29 +262,73 @@ impl Detector for Keywords {
             }
             return;
         }
-        // The skeleton has one char per char of `text` (lengths may
-        // differ), so a lockstep walk maps its offsets back; matches come
-        // in increasing order, so one walk serves them all.
-        let skeleton = skeleton(text);
-        let mut pairs = skeleton
-            .char_indices()
-            .zip(text.char_indices())
-            .map(|((s, _), (t, _))| (s, t))
-            .peekable();
-        let mut to_text = |pos: usize| -> usize {
-            while let Some(&(s, t)) = pairs.peek() {
-                if s >= pos {
-                    return t;
-                }
-                pairs.next();
-            }
-            text.len()
-        };
-        for m in self.automaton.find_iter(&skeleton) {
-            let start = to_text(m.start());
-            let end = to_text(m.end());
+        // The skeleton has one char per char of `text`; only chars whose
+        // UTF-8 length changes shift offsets, so those are the only marks
+        // kept to map a match back.
+        let skeleton = MappedSkeleton::new(text);
+        for m in self.automaton.find_iter(&skeleton.text) {
+            let start = skeleton.to_text(m.start());
+            let end = skeleton.to_text(m.end());
             self.report(text, start, end, out);
         }
+    }
+}
+
+/// [`skeleton`] of a text, with what is needed to map its offsets back.
+/// ASCII is copied as it is: the automaton is ASCII case-insensitive, so
+/// lower-casing it would not change a match, only cost a pass.
+struct MappedSkeleton {
+    text: String,
+    /// `(skeleton byte, text byte)` just after each char whose skeleton has
+    /// another UTF-8 length; between two marks, bytes correspond one to one.
+    marks: Vec<(usize, usize)>,
+    text_len: usize,
+}
+
+impl MappedSkeleton {
+    fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut marks = Vec::new();
+        let mut i = 0;
+        while let Some(rest) = text.get(i..) {
+            let plain = bytes
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            if plain > 0 {
+                out.push_str(rest.get(..plain).unwrap_or(""));
+                i += plain;
+                continue;
+            }
+            let Some(c) = rest.chars().next() else {
+                break;
+            };
+            let folded = skeleton_char(c);
+            out.push(folded);
+            i += c.len_utf8();
+            if folded.len_utf8() != c.len_utf8() {
+                marks.push((out.len(), i));
+            }
+        }
+        MappedSkeleton {
+            text: out,
+            marks,
+            text_len: text.len(),
+        }
+    }
+
+    /// The text offset of skeleton offset `pos` (a char boundary).
+    fn to_text(&self, pos: usize) -> usize {
+        let after = self.marks.partition_point(|&(s, _)| s <= pos);
+        let (s, t) = after
+            .checked_sub(1)
+            .and_then(|k| self.marks.get(k))
+            .copied()
+            .unwrap_or((0, 0));
+        (t + pos.saturating_sub(s)).min(self.text_len)
     }
 }
 
@@ -342,6 +386,27 @@ fn candidate(start: usize, end: usize, kind: &'static str, score: f64) -> Candid
 mod tests {
     use super::*;
     use crate::config::CorporateConfig;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The mapped skeleton matches like [`skeleton`] (ASCII case aside)
+        /// and maps every char boundary to the text char it came from.
+        #[test]
+        fn mapped_skeleton_maps_every_char_back(text in "[a-zA-Z0-9 İßΩТтеЕ😀ǅ]{0,24}") {
+            let mapped = MappedSkeleton::new(&text);
+            prop_assert_eq!(mapped.text.to_ascii_lowercase(), skeleton(&text));
+            let pairs: Vec<(usize, usize)> = mapped
+                .text
+                .char_indices()
+                .map(|(s, _)| s)
+                .zip(text.char_indices().map(|(t, _)| t))
+                .chain([(mapped.text.len(), text.len())])
+                .collect();
+            for (s, t) in pairs {
+                prop_assert_eq!(mapped.to_text(s), t);
+            }
+        }
+    }
 
     fn detectors(corporate: CorporateConfig) -> Vec<Box<dyn Detector>> {
         build(&DetectorsConfig {

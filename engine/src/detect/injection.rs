@@ -624,28 +624,15 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 /// collapsed to single spaces.
 pub(crate) fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut token = String::new();
-    let flush = |token: &mut String, out: &mut String| {
-        if token.is_empty() {
-            return;
-        }
-        let has_letter = token.chars().any(char::is_alphabetic);
-        let has_leet = token.chars().any(|c| leet(c).is_some());
-        for c in token.chars() {
-            match leet(c) {
-                Some(l) if has_letter && has_leet => out.push(l),
-                _ if c == '@' || c == '$' => out.push(' '),
-                _ => out.extend(c.to_lowercase()),
-            }
-        }
-        token.clear();
-    };
-    for c in text.chars() {
+    let mut token_start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
         if c.is_alphanumeric() || c == '@' || c == '$' {
-            token.push(c);
+            token_start.get_or_insert(i);
             continue;
         }
-        flush(&mut token, &mut out);
+        if let Some(from) = token_start.take() {
+            fold_token(text.get(from..i).unwrap_or(""), &mut out);
+        }
         let sep = match c {
             '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' | '`' => '"',
             _ => ' ',
@@ -655,8 +642,37 @@ pub(crate) fn fold(text: &str) -> String {
         }
         out.push(sep);
     }
-    flush(&mut token, &mut out);
+    if let Some(from) = token_start {
+        fold_token(text.get(from..).unwrap_or(""), &mut out);
+    }
     join_spelled_out(out)
+}
+
+/// Appends one token (letters, digits, `@`, `$`) folded: leetspeak read as
+/// letters when the token mixes both, a lone `@`/`$` as a space, the rest
+/// lower-cased.
+fn fold_token(token: &str, out: &mut String) {
+    if token.is_empty() {
+        return;
+    }
+    let has_letter = token.chars().any(char::is_alphabetic);
+    let has_leet = token.chars().any(|c| leet(c).is_some());
+    if token.is_ascii() && !(has_letter && has_leet) && !token.contains(['@', '$']) {
+        // The common case (a plain word or number): ASCII lower case in bulk.
+        let from = out.len();
+        out.push_str(token);
+        if let Some(tail) = out.get_mut(from..) {
+            tail.make_ascii_lowercase();
+        }
+        return;
+    }
+    for c in token.chars() {
+        match leet(c) {
+            Some(l) if has_letter && has_leet => out.push(l),
+            _ if c == '@' || c == '$' => out.push(' '),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
 }
 
 /// `i g n o r e` → `ignore`: runs of at least four one-letter words are

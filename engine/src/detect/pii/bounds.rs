@@ -60,7 +60,62 @@ pub(super) struct DigitRun {
     pub start: usize,
     pub end: usize,
     /// Byte ranges of the digit groups, in order.
-    pub groups: Vec<(usize, usize)>,
+    pub groups: Groups,
+}
+
+/// How many groups a run holds without allocating: every number format we
+/// validate has fewer; longer runs spill to the heap.
+const INLINE_GROUPS: usize = 8;
+
+/// The digit groups of a run: a slice (via `Deref`) kept inline for the
+/// short runs that make up nearly all numbers in text, so finding the runs
+/// of a large body does not allocate once per number.
+#[derive(Debug, Clone)]
+pub(super) struct Groups {
+    inline: [(usize, usize); INLINE_GROUPS],
+    len: usize,
+    /// Every group, once there are more than `INLINE_GROUPS`.
+    spilled: Vec<(usize, usize)>,
+}
+
+impl Groups {
+    fn new() -> Self {
+        Groups {
+            inline: [(0, 0); INLINE_GROUPS],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, group: (usize, usize)) {
+        if !self.spilled.is_empty() {
+            self.spilled.push(group);
+        } else if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = group;
+            self.len += 1;
+        } else {
+            self.spilled = self.inline.to_vec();
+            self.spilled.push(group);
+        }
+    }
+}
+
+impl std::ops::Deref for Groups {
+    type Target = [(usize, usize)];
+
+    fn deref(&self) -> &[(usize, usize)] {
+        if self.spilled.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+impl PartialEq for Groups {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
 }
 
 impl DigitRun {
@@ -91,7 +146,7 @@ pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Ite
         // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
         // they do not start a run of groups.
         let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
-        let mut groups = Vec::new();
+        let mut groups = Groups::new();
         loop {
             let group_start = i;
             while bytes.get(i).is_some_and(u8::is_ascii_digit) {
@@ -159,6 +214,20 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(bounded(text, "500938471020"), want, "{text}");
         }
+    }
+
+    #[test]
+    fn long_runs_keep_every_group() {
+        let text = "1 22 3 44 5 66 7 88 9 100 11";
+        let runs: Vec<_> = digit_runs(text, b" ").collect();
+        assert_eq!(runs.len(), 1);
+        let groups: Vec<&str> = runs[0].groups.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(
+            groups,
+            ["1", "22", "3", "44", "5", "66", "7", "88", "9", "100", "11"]
+        );
+        assert_eq!(runs[0].digits(text, 9), "1223445667889");
+        assert_eq!(runs[0], runs[0].clone());
     }
 
     #[test]

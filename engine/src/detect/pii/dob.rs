@@ -95,11 +95,17 @@ impl Detector for DobDetector {
         if !has_digits(text, 5) || !self.prefilter.is_match(text) {
             return;
         }
-        for caps in self.date.captures_iter(text) {
-            let Some(m) = caps.get(0) else { continue };
-            if date_ok(&caps)
-                && numeric_bounds_ok(text, m.start(), m.end())
+        // Dates are everywhere in logs and JSON; the cheap checks go first
+        // and the capture groups (a slower engine than `find`) are read only
+        // for the few dates next to a context word. `captures_at` from the
+        // match start finds that same match again.
+        for m in self.date.find_iter(text) {
+            if numeric_bounds_ok(text, m.start(), m.end())
                 && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
+                && self
+                    .date
+                    .captures_at(text, m.start())
+                    .is_some_and(|caps| date_ok(&caps))
             {
                 out.push(candidate(m.start(), m.end(), ID, SCORE, priority::GENERIC));
             }

@@ -23,7 +23,9 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Maximal runs of bytes satisfying `member` that start at a member byte.
+/// Maximal runs of bytes satisfying `member` that start at a member byte:
+/// the reference [`runs_with`] is checked against.
+#[cfg(test)]
 fn runs<'a>(bytes: &'a [u8], member: fn(u8) -> bool) -> impl Iterator<Item = (usize, usize)> + 'a {
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -36,6 +38,35 @@ fn runs<'a>(bytes: &'a [u8], member: fn(u8) -> bool) -> impl Iterator<Item = (us
             .unwrap_or(bytes.len() - start);
         i = start + len;
         Some((start, i))
+    })
+}
+
+/// The maximal runs of `member` bytes that contain `needle` (itself a
+/// member), in order: the same runs [`runs`] yields, minus those without
+/// `needle`, found by jumping from one `needle` to the next (memchr speed)
+/// instead of classifying every byte of the text.
+fn runs_with<'a>(
+    text: &'a str,
+    member: fn(u8) -> bool,
+    needle: char,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + text.get(from..)?.find(needle)?;
+        let before = bytes.get(..at)?;
+        let start = before
+            .iter()
+            .rposition(|b| !member(*b))
+            .map_or(0, |i| i + 1);
+        let after = bytes.get(at..)?;
+        let end = at
+            + after
+                .iter()
+                .position(|b| !member(*b))
+                .unwrap_or(after.len());
+        from = end;
+        Some((start, end))
     })
 }
 
@@ -80,8 +111,9 @@ impl Detector for Ipv4Detector {
         if !text.contains('.') || !has_digits(text, 4) {
             return;
         }
+        // A dotted quad holds dots: runs without one cannot parse.
         let member = |b: u8| b.is_ascii_digit() || b == b'.';
-        for (start, end) in runs(text.as_bytes(), member) {
+        for (start, end) in runs_with(text, member, '.') {
             // A run must start at a digit: `.5` is a decimal.
             if text.as_bytes().get(start) == Some(&b'.') {
                 continue;
@@ -140,7 +172,7 @@ impl Detector for Ipv6Detector {
         }
         let bytes = text.as_bytes();
         let member = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-        for (run_start, run_end) in runs(bytes, member) {
+        for (run_start, run_end) in runs_with(text, member, ':') {
             let colons = bytes
                 .get(run_start..run_end)
                 .map_or(0, |r| r.iter().filter(|b| **b == b':').count());
@@ -292,6 +324,23 @@ fn mac_ok(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Jumping between needles finds exactly the runs that hold one.
+        #[test]
+        fn runs_with_is_runs_holding_the_needle(text in "[0-9a-f:. xz\\-]{0,40}") {
+            let v4 = |b: u8| b.is_ascii_digit() || b == b'.';
+            let v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+            for (member, needle) in [(v4 as fn(u8) -> bool, '.'), (v6, ':')] {
+                let want: Vec<_> = runs(text.as_bytes(), member)
+                    .filter(|&(s, e)| text[s..e].contains(needle))
+                    .collect();
+                let got: Vec<_> = runs_with(&text, member, needle).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 
     fn found(detector: &dyn Detector, text: &str) -> Vec<String> {
         let mut out = Vec::new();

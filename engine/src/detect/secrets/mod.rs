@@ -55,7 +55,7 @@ use crate::config::DetectorsConfig;
 use crate::detect::entropy::shannon;
 use crate::error::ConfigError;
 use crate::finding::Category;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use rules::{CONTEXT_RULES, ContextRule, NEAR_WINDOW, PREFIX_RULES, PrefixRule};
 use std::collections::HashMap;
@@ -141,8 +141,11 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
     if triggers.literals.is_empty() {
         return Ok(Vec::new());
     }
+    // A full DFA: a few hundred KB built once per config, about twice as
+    // fast per byte as the default contiguous NFA on this literal set.
     let prefilter = AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&triggers.literals)
         .map_err(|err| ConfigError::new("secrets", format!("prefilter: {err}")))?;
     Ok(vec![Box::new(SecretDetector {
