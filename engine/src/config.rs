@@ -137,6 +137,9 @@ pub struct NerConfig {
     pub window_tokens: usize,
     /// Tokens shared by consecutive windows, so no entity is cut at an edge.
     pub window_overlap: usize,
+    /// Texts whose spans are remembered (keyed by SHA-256), so history that
+    /// chat clients resend with every request is inferred once; 0: off.
+    pub cache_entries: usize,
 }
 
 impl Default for NerConfig {
@@ -167,6 +170,7 @@ impl Default for NerConfig {
             min_chars: 3,
             window_tokens: 128,
             window_overlap: 32,
+            cache_entries: 1024,
         }
     }
 }
@@ -313,6 +317,37 @@ pub struct Profile {
     /// Check the required fields of each API (`messages`, `model`, Anthropic
     /// `max_tokens`, JSON-RPC `jsonrpc`/`method`) before sanitizing.
     pub validate_requests: bool,
+    /// Narrows the NER tier (`detectors.ner`) for this profile.
+    pub ner: ProfileNer,
+}
+
+/// What the NER tier does for requests under one profile. It can only
+/// narrow `detectors.ner`: a profile cannot run a model the config left off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfileNer {
+    /// Run the model for this profile's requests (when `detectors.ner` is
+    /// enabled). Off saves the inference on routes that need no names.
+    pub enabled: bool,
+    /// Report only these NER types (values of `detectors.ner.types`, e.g.
+    /// `["person"]`); empty: all of them.
+    pub types: Vec<String>,
+}
+
+impl Default for ProfileNer {
+    fn default() -> Self {
+        ProfileNer {
+            enabled: true,
+            types: Vec::new(),
+        }
+    }
+}
+
+impl ProfileNer {
+    /// Whether a NER finding of `kind` is reported under this profile.
+    pub fn reports(&self, kind: &str) -> bool {
+        self.enabled && (self.types.is_empty() || self.types.iter().any(|t| t == kind))
+    }
 }
 
 impl Default for Profile {
@@ -325,6 +360,7 @@ impl Default for Profile {
             models: Vec::new(),
             injection: InjectionConfig::default(),
             validate_requests: true,
+            ner: ProfileNer::default(),
         }
     }
 }
@@ -924,6 +960,26 @@ impl Config {
                 "must be less than half of window_tokens",
             ));
         }
+        for (name, profile) in &self.profiles {
+            for (i, kind) in profile.ner.types.iter().enumerate() {
+                let path = format!("profiles.{name}.ner.types[{i}]");
+                if !ner.enabled {
+                    return Err(ConfigError::new(
+                        path,
+                        "detectors.ner.enabled is false: no NER type can be reported",
+                    ));
+                }
+                if !ner.types.values().any(|k| k == kind) {
+                    return Err(ConfigError::new(
+                        path,
+                        format!("{kind:?} is not a type in detectors.ner.types"),
+                    ));
+                }
+                if profile.ner.types[..i].contains(kind) {
+                    return Err(ConfigError::new(path, "listed twice"));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -1072,6 +1128,41 @@ mod tests {
             Config::from_json(off).unwrap_err().path,
             "profiles.p.actions.person"
         );
+    }
+
+    #[test]
+    fn profiles_narrow_ner_with_checked_types() {
+        let cfg = Config::from_json(
+            br#"{"detectors":{"ner":{"enabled":true}},
+                "profiles":{"names":{"ner":{"types":["person"]}},"none":{"ner":{"enabled":false}}}}"#,
+        )
+        .unwrap();
+        let names = &cfg.profiles["names"].ner;
+        assert!(names.reports("person"));
+        assert!(!names.reports("address"));
+        assert!(!cfg.profiles["none"].ner.reports("person"));
+        assert!(Profile::default().ner.reports("address"));
+        for (json, path) in [
+            (
+                r#"{"detectors":{"ner":{"enabled":true}},"profiles":{"p":{"ner":{"types":["person","persons"]}}}}"#,
+                "profiles.p.ner.types[1]",
+            ),
+            (
+                r#"{"detectors":{"ner":{"enabled":true}},"profiles":{"p":{"ner":{"types":["person","person"]}}}}"#,
+                "profiles.p.ner.types[1]",
+            ),
+            (
+                r#"{"profiles":{"p":{"ner":{"types":["person"]}}}}"#,
+                "profiles.p.ner.types[0]",
+            ),
+            (
+                r#"{"profiles":{"p":{"ner":{"enable":false}}}}"#,
+                "profiles.p.ner.enable",
+            ),
+        ] {
+            let err = Config::from_json(json.as_bytes()).unwrap_err();
+            assert_eq!(err.path, path, "{json}: {err}");
+        }
     }
 
     #[test]

@@ -110,4 +110,11 @@ impl Engine {
     pub fn try_scan(&self, text: &str) -> Result<Vec<Finding>, detect::DetectError> {
         self.scanner.try_scan(text)
     }
+
+    /// NER inferences that failed and were skipped (`fail_mode: open`, or
+    /// response redaction, which cannot refuse) since this engine was built.
+    /// Adapters export it as a counter.
+    pub fn ner_failures(&self) -> u64 {
+        self.scanner.ner_failures()
+    }
 }

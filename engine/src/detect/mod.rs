@@ -25,7 +25,7 @@ pub(crate) mod secrets;
 mod tests;
 pub(crate) mod validate;
 
-use crate::config::DetectorsConfig;
+use crate::config::{DetectorsConfig, ProfileNer};
 use crate::error::ConfigError;
 use crate::finding::{Category, Finding};
 use std::borrow::Cow;
@@ -91,6 +91,11 @@ pub(crate) trait Detector: Send + Sync {
 pub struct Scanner {
     detectors: Vec<Box<dyn Detector>>,
     disabled: Vec<String>,
+    /// Index in `detectors` of the NER tier, which profiles can narrow.
+    ner_at: Option<usize>,
+    /// NER inferences that failed and were skipped (`fail_mode: open`, or
+    /// scans that cannot refuse, such as response redaction).
+    ner_failures: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -126,9 +131,10 @@ impl Scanner {
     ) -> Result<Scanner, ConfigError> {
         let mut scanner = Scanner::build(cfg)?;
         if cfg.ner.enabled {
-            scanner
-                .detectors
-                .push(Box::new(ner::NerDetector::new(model, &cfg.ner, fail_mode)?));
+            let detector = ner::NerDetector::new(model, &cfg.ner, fail_mode)?
+                .counting_failures(std::sync::Arc::clone(&scanner.ner_failures));
+            scanner.ner_at = Some(scanner.detectors.len());
+            scanner.detectors.push(Box::new(detector));
         }
         Ok(scanner)
     }
@@ -142,6 +148,8 @@ impl Scanner {
         Ok(Scanner {
             detectors,
             disabled: cfg.disabled.clone(),
+            ner_at: None,
+            ner_failures: Default::default(),
         })
     }
 
@@ -149,7 +157,12 @@ impl Scanner {
     /// detector that fails contributes nothing (logged): use
     /// [`Scanner::try_scan`] where a failure must stop the request.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
-        self.run(text, |d, t, out| {
+        self.scan_for(text, &ProfileNer::default())
+    }
+
+    /// Like [`Scanner::scan`], with the NER tier narrowed by a profile.
+    pub fn scan_for(&self, text: &str, ner: &ProfileNer) -> Vec<Finding> {
+        self.run(text, ner, |d, t, out| {
             d.detect(t, out);
             Ok(())
         })
@@ -159,12 +172,24 @@ impl Scanner {
     /// Like [`Scanner::scan`], but a detector failure (NER inference under
     /// `fail_mode: closed`) is an error.
     pub fn try_scan(&self, text: &str) -> Result<Vec<Finding>, DetectError> {
-        self.run(text, |d, t, out| d.try_detect(t, out))
+        self.try_scan_for(text, &ProfileNer::default())
+    }
+
+    /// Like [`Scanner::try_scan`], with the NER tier narrowed by a profile.
+    pub fn try_scan_for(&self, text: &str, ner: &ProfileNer) -> Result<Vec<Finding>, DetectError> {
+        self.run(text, ner, |d, t, out| d.try_detect(t, out))
+    }
+
+    /// NER inferences that failed and were skipped since this scanner was
+    /// built (see `fail_mode`); 0 without the NER tier.
+    pub fn ner_failures(&self) -> u64 {
+        self.ner_failures.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn run(
         &self,
         text: &str,
+        ner: &ProfileNer,
         detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
     ) -> Result<Vec<Finding>, DetectError> {
         let mut candidates = Vec::new();
@@ -187,8 +212,18 @@ impl Scanner {
     ) -> Result<(), DetectError> {
         let scanned = view.text();
         let mut candidates = Vec::new();
-        for detector in &self.detectors {
+        for (i, detector) in self.detectors.iter().enumerate() {
+            let is_ner = self.ner_at == Some(i);
+            if is_ner && !ner.enabled {
+                continue;
+            }
+            let before = candidates.len();
             detect(detector.as_ref(), scanned, &mut candidates)?;
+            if is_ner && !ner.types.is_empty() {
+                let mut own = candidates.split_off(before);
+                own.retain(|c| ner.reports(&c.kind));
+                candidates.append(&mut own);
+            }
         }
         // A value wrapped in base64/hex: a hit in the decoded text covers
         // the whole encoded run.

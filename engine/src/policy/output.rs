@@ -82,7 +82,7 @@ impl OutputSanitizer {
         }
         // Never inside a finding: back to its start, or, when forced to cut,
         // forward past its end.
-        for f in self.scanner.scan(text) {
+        for f in self.scanner.scan_for(text, &self.profile.ner) {
             if f.byte_start < cut && f.byte_end > cut {
                 cut = if forced { f.byte_end } else { f.byte_start };
             }

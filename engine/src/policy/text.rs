@@ -98,7 +98,7 @@ impl<'a> RequestSanitizer<'a> {
         self.check_injection(text, role);
         let findings = self
             .scanner
-            .try_scan(text)
+            .try_scan_for(text, &self.profile.ner)
             .map_err(SanitizeError::Detector)?;
         if findings.is_empty() {
             return Ok(());
@@ -266,7 +266,7 @@ pub(crate) fn redact_output(
     profile: &Profile,
     text: &str,
 ) -> (Option<String>, u32) {
-    let findings = scanner.scan(text);
+    let findings = scanner.scan_for(text, &profile.ner);
     let replacements: Vec<Option<String>> = findings
         .iter()
         .map(|f| match profile.action_for(f.category, &f.kind) {

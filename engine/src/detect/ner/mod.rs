@@ -10,6 +10,8 @@
 //! model's guess never renames a value a pattern recognised, it can only
 //! widen the masked span or add spans the patterns missed.
 
+#[cfg(feature = "ner")]
+mod cache;
 #[cfg(any(feature = "ner", test))]
 pub(crate) mod decode;
 #[cfg(feature = "ner")]
@@ -23,6 +25,7 @@ pub(crate) use detector::NerDetector;
 
 #[cfg(feature = "ner")]
 mod detector {
+    use super::cache::SpanCache;
     use super::decode::{self, TokenPred, TypedSpan};
     use super::model::{InferenceError, NerModel};
     use crate::config::{FailMode, NerConfig};
@@ -31,6 +34,7 @@ mod detector {
     use crate::finding::Category;
     use std::borrow::Cow;
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Model labels that are not a finding alone, only merged with another
     /// part of the same type (a lone number is rarely a house number).
@@ -52,6 +56,11 @@ mod detector {
         window: usize,
         overlap: usize,
         fail_open: bool,
+        /// Failed inferences, shared with the [`crate::Scanner`] that reports them.
+        failures: Arc<AtomicU64>,
+        /// Spans of recently scanned texts (chat history comes back with
+        /// every request).
+        cache: SpanCache,
     }
 
     impl NerDetector {
@@ -101,7 +110,15 @@ mod detector {
                 window: cfg.window_tokens,
                 overlap: cfg.window_overlap,
                 fail_open: fail_mode == FailMode::Open,
+                failures: Arc::default(),
+                cache: SpanCache::new(cfg.cache_entries),
             })
+        }
+
+        /// Counts failed inferences in `failures` instead of a private counter.
+        pub(crate) fn counting_failures(mut self, failures: Arc<AtomicU64>) -> NerDetector {
+            self.failures = failures;
+            self
         }
 
         /// Cheap filter: texts that cannot name anyone are not inferred on.
@@ -117,6 +134,10 @@ mod detector {
         }
 
         fn spans(&self, text: &str) -> Result<Vec<TypedSpan>, InferenceError> {
+            self.cache.get_or_try(text, || self.infer(text))
+        }
+
+        fn infer(&self, text: &str) -> Result<Vec<TypedSpan>, InferenceError> {
             let encoding = self.model.tokenize(text)?;
             let ids = encoding.get_ids();
             let offsets = encoding.get_offsets();
@@ -214,11 +235,15 @@ mod detector {
                     }));
                     Ok(())
                 }
-                Err(err) if self.fail_open => {
-                    log::warn!("{err}; fail_mode open: NER findings skipped");
-                    Ok(())
+                Err(err) => {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                    if self.fail_open {
+                        log::warn!("{err}; fail_mode open: NER findings skipped");
+                        Ok(())
+                    } else {
+                        Err(DetectError(err.to_string()))
+                    }
                 }
-                Err(err) => Err(DetectError(err.to_string())),
             }
         }
     }

@@ -45,6 +45,8 @@ pub struct NerModel {
     pub(crate) labels: Labels,
     cls: u32,
     sep: u32,
+    /// `[PAD]`, or `[SEP]` when the vocabulary has none (masked out either way).
+    pad: u32,
 }
 
 impl std::fmt::Debug for NerModel {
@@ -58,6 +60,11 @@ impl std::fmt::Debug for NerModel {
 /// The most tokens one window may hold, [CLS] and [SEP] included (BERT's
 /// position table).
 pub(crate) const MAX_POSITIONS: usize = 512;
+
+/// Windows are padded (attention mask 0) to a multiple of this: tract's
+/// row-wise softmax kernel only takes rows whose length is a multiple of 4,
+/// and matrix kernels tile by 8 or 16 rows.
+const PAD_TO: usize = 16;
 
 impl NerModel {
     /// Parses, checks and optimizes the model. Errors name the file at fault
@@ -76,6 +83,7 @@ impl NerModel {
         };
         let cls = special("[CLS]")?;
         let sep = special("[SEP]")?;
+        let pad = tokenizer.token_to_id("[PAD]").unwrap_or(sep);
         let plan = load_plan(bytes.onnx, labels.tags.len())
             .map_err(|e| ConfigError::new("models.onnx", format!("{e:#}")))?;
         Ok(NerModel {
@@ -84,6 +92,7 @@ impl NerModel {
             labels,
             cls,
             sep,
+            pad,
         })
     }
 
@@ -103,15 +112,17 @@ impl NerModel {
                 "window of {len} tokens exceeds {MAX_POSITIONS}"
             )));
         }
-        let mut input: Vec<i64> = Vec::with_capacity(len);
+        let padded = len.next_multiple_of(PAD_TO).min(MAX_POSITIONS);
+        let mut input: Vec<i64> = Vec::with_capacity(padded);
         input.push(i64::from(self.cls));
         input.extend(ids.iter().map(|&i| i64::from(i)));
         input.push(i64::from(self.sep));
+        input.resize(padded, i64::from(self.pad));
         let err = |e: TractError| InferenceError(format!("{e:#}"));
-        let input_ids = tract_ndarray::Array2::from_shape_vec((1, len), input)
+        let input_ids = tract_ndarray::Array2::from_shape_vec((1, padded), input)
             .map_err(|e| InferenceError(e.to_string()))?;
-        let mask = tract_ndarray::Array2::<i64>::ones((1, len));
-        let types = tract_ndarray::Array2::<i64>::zeros((1, len));
+        let mask = tract_ndarray::Array2::from_shape_fn((1, padded), |(_, j)| i64::from(j < len));
+        let types = tract_ndarray::Array2::<i64>::zeros((1, padded));
         let outputs = self
             .plan
             .run(tvec!(
@@ -127,15 +138,15 @@ impl NerModel {
             .map_err(err)?;
         let classes = self.labels.tags.len();
         let shape = logits.shape();
-        if shape != [1, len, classes] {
+        if shape != [1, padded, classes] {
             return Err(InferenceError(format!(
-                "logits have shape {shape:?}, expected [1, {len}, {classes}]"
+                "logits have shape {shape:?}, expected [1, {padded}, {classes}]"
             )));
         }
         let logits = logits
-            .into_shape_with_order((len, classes))
+            .into_shape_with_order((padded, classes))
             .map_err(|e| InferenceError(e.to_string()))?;
-        // Skip [CLS] and [SEP]: one prediction per input id.
+        // Skip [CLS], [SEP] and padding: one prediction per input id.
         Ok(logits
             .outer_iter()
             .skip(1)

@@ -203,3 +203,131 @@ fn golden_spans_are_identical_on_every_target() {
 }
 
 const GOLDEN: &[(usize, usize, &str)] = &[(15, 31, "person"), (44, 84, "address")];
+
+fn chat(text: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": text}]
+    }))
+    .unwrap()
+}
+
+fn route(e: &Engine, profile: &str) -> crate::Route {
+    e.route(&crate::RequestInfo {
+        path: "/v1/chat/completions",
+        route_profile: Some(profile),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn profiles_turn_ner_off_or_narrow_its_types() {
+    let Some(e) = engine(
+        r#"{"detectors":{"ner":{"enabled":true}},
+            "profiles":{"names":{"ner":{"types":["person"]}},"off":{"ner":{"enabled":false}}}}"#,
+    ) else {
+        return;
+    };
+    let text =
+        "Ticket from Marcus Delaney: resend it to 4821 Willow Creek Road, Portland, OR 97205.";
+    let kinds = |ner: &crate::config::ProfileNer| -> Vec<String> {
+        e.scanner
+            .scan_for(text, ner)
+            .iter()
+            .map(|f| f.kind.to_string())
+            .collect()
+    };
+    let profiles = &e.config().profiles;
+    assert_eq!(kinds(&Default::default()), ["person", "address"]);
+    assert_eq!(kinds(&profiles["names"].ner), ["person"]);
+    assert!(kinds(&profiles["off"].ner).is_empty());
+
+    // Through a request: the profile picked by the route decides.
+    for (profile, masked) in [("default", true), ("off", false)] {
+        let outcome = e.sanitize_request(&route(&e, profile), None, &chat(text));
+        let crate::RequestOutcome::Forward { body, .. } = outcome else {
+            panic!("{profile}: rejected")
+        };
+        let body = String::from_utf8(body.unwrap_or_else(|| chat(text))).unwrap();
+        assert_eq!(
+            !body.contains("Marcus Delaney"),
+            masked,
+            "{profile}: {body}"
+        );
+    }
+}
+
+/// A scanner whose every inference over a long text fails: a window longer
+/// than BERT's 512 positions (config validation refuses that, so the scanner
+/// is built directly).
+fn failing_engine(fail_mode: &str) -> Option<Engine> {
+    let model = MODEL.as_ref()?;
+    let json = format!(r#"{{"detectors":{{"ner":{{"enabled":true}}}},"fail_mode":"{fail_mode}"}}"#);
+    let mut config = Config::from_json(json.as_bytes()).unwrap();
+    config.detectors.ner.window_tokens = 1000;
+    let scanner =
+        crate::Scanner::with_ner(&config.detectors, Arc::clone(model), config.fail_mode).unwrap();
+    Some(Engine::assemble(config, scanner).unwrap())
+}
+
+fn long_text_with_a_name_and_an_email() -> String {
+    let mut text = "Notes from the planning call about budgets and timelines. ".repeat(60);
+    text.push_str("Marcus Delaney asked to be copied at marcus.delaney@example.com.");
+    text
+}
+
+#[test]
+fn failed_inference_under_fail_closed_refuses_the_request() {
+    let Some(e) = failing_engine("closed") else {
+        return;
+    };
+    let text = long_text_with_a_name_and_an_email();
+    assert!(e.try_scan(&text).is_err());
+    let outcome = e.sanitize_request(&route(&e, "default"), None, &chat(&text));
+    let crate::RequestOutcome::Reject(rejection) = outcome else {
+        panic!("forwarded although NER failed under fail_mode closed")
+    };
+    assert_eq!(rejection.status, 500);
+    let body = String::from_utf8_lossy(&rejection.body);
+    assert!(body.contains("NER inference failed"), "{body}");
+    assert!(
+        !body.contains("Marcus"),
+        "the refusal must not echo the text: {body}"
+    );
+    assert_eq!(e.ner_failures(), 2);
+    // Short texts fit one window and still work.
+    assert_has(
+        "I spoke with Marcus Delaney.",
+        &e.try_scan("I spoke with Marcus Delaney.").unwrap(),
+        "Marcus Delaney",
+        "person",
+    );
+}
+
+#[test]
+fn failed_inference_under_fail_open_skips_ner_and_counts_it() {
+    let Some(e) = failing_engine("open") else {
+        return;
+    };
+    let text = long_text_with_a_name_and_an_email();
+    let f = e.try_scan(&text).unwrap();
+    assert_eq!(
+        found(&text, &f),
+        [("marcus.delaney@example.com", "email".to_string())]
+    );
+    assert_eq!(e.ner_failures(), 1);
+    let outcome = e.sanitize_request(&route(&e, "default"), None, &chat(&text));
+    let crate::RequestOutcome::Forward { body, .. } = outcome else {
+        panic!("rejected although fail_mode is open")
+    };
+    let body = String::from_utf8(body.unwrap()).unwrap();
+    assert!(
+        !body.contains("marcus.delaney@example.com"),
+        "the pattern tier still masks"
+    );
+    assert!(
+        body.contains("Marcus Delaney asked"),
+        "NER was skipped: {body}"
+    );
+    assert_eq!(e.ner_failures(), 2);
+}
