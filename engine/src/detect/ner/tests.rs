@@ -4,8 +4,9 @@
 //! The same suite runs natively and on wasm32-wasip1 (scripts/test), and the
 //! golden spans below are exact, so both targets produce the same spans. The
 //! model directory is `$SHROUD_MODELS_DIR` or `../models`. Without the files
-//! the tests say so loudly and pass, except under `CI=true`, where a missing
-//! model is a failure.
+//! the tests say so loudly and pass, except with `SHROUD_REQUIRE_MODELS=1`
+//! (set by `.ci/run`; forwarded to wasm by tests/wasi_runner.py), where a
+//! missing model is a failure.
 
 use super::*;
 use crate::Engine;
@@ -30,8 +31,10 @@ static MODEL: Lazy<Option<Arc<NerModel>>> = Lazy::new(|| {
             })
             .unwrap(),
         )),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("NER model files missing in {dir} under CI: run scripts/fetch-model")
+        _ if std::env::var("SHROUD_REQUIRE_MODELS").is_ok_and(|v| v == "1") => {
+            panic!(
+                "NER model files missing in {dir} (SHROUD_REQUIRE_MODELS=1): run scripts/fetch-model"
+            )
         }
         _ => {
             eprintln!(
