@@ -9,11 +9,6 @@
 //! JSON lines from `shroud scan --engine component` and `--engine native`
 //! over a detector corpus. Needs the built component
 //! (`scripts/build-component`; `scripts/test` builds it first).
-#![allow(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "test code: a failed setup step should fail the test loudly"
-)]
 
 use serde_json::json;
 use std::io::Write;

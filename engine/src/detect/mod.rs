@@ -194,19 +194,22 @@ impl Scanner {
     ) -> Result<Vec<Finding>, DetectError> {
         let mut candidates = Vec::new();
         let normalized = normalize::Normalized::new(text);
-        self.detect_view(&normalized, &detect, &mut candidates)?;
-        // A key wrapped over several lines: also read with the lines joined.
+        self.detect_view(&normalized, Some(ner), &detect, &mut candidates)?;
+        // A key wrapped over several lines: also read with the lines joined
+        // (the patterns only: names and addresses do not wrap like keys).
         if let Some(joined) = normalize::Normalized::joining_wrapped_lines(text) {
-            self.detect_view(&joined, &detect, &mut candidates)?;
+            self.detect_view(&joined, None, &detect, &mut candidates)?;
         }
         let resolved = overlap::resolve(candidates);
         Ok(to_findings(text, resolved))
     }
 
-    /// Candidates of one normalized view, in ORIGINAL byte offsets.
+    /// Candidates of one normalized view, in ORIGINAL byte offsets. `ner`
+    /// narrows the NER tier; `None` leaves it out for this view.
     fn detect_view(
         &self,
         view: &normalize::Normalized<'_>,
+        ner: Option<&ProfileNer>,
         detect: &impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
         out: &mut Vec<Candidate>,
     ) -> Result<(), DetectError> {
@@ -214,12 +217,17 @@ impl Scanner {
         let mut candidates = Vec::new();
         for (i, detector) in self.detectors.iter().enumerate() {
             let is_ner = self.ner_at == Some(i);
-            if is_ner && !ner.enabled {
-                continue;
-            }
+            // The NER tier runs only where the view and the profile want it.
+            let ner = match (is_ner, ner) {
+                (false, _) => None,
+                (true, Some(ner)) if ner.enabled => Some(ner),
+                (true, _) => continue,
+            };
             let before = candidates.len();
             detect(detector.as_ref(), scanned, &mut candidates)?;
-            if is_ner && !ner.types.is_empty() {
+            if let Some(ner) = ner
+                && !ner.types.is_empty()
+            {
                 let mut own = candidates.split_off(before);
                 own.retain(|c| ner.reports(&c.kind));
                 candidates.append(&mut own);
@@ -230,7 +238,12 @@ impl Scanner {
         for blob in encoded::blobs(scanned) {
             let decoded = normalize::Normalized::new(&blob.decoded);
             let mut inner = Vec::new();
-            for detector in &self.detectors {
+            // The patterns only: NER on decoded blobs would cost an
+            // inference for what is almost always a key or an address.
+            for (i, detector) in self.detectors.iter().enumerate() {
+                if self.ner_at == Some(i) {
+                    continue;
+                }
                 detect(detector.as_ref(), decoded.text(), &mut inner)?;
             }
             let best = inner
