@@ -892,7 +892,7 @@ mod tests {
 
         #[test]
         fn plain_ascii_is_identity(s in "[ -~]{0,64}") {
-            prop_assume!(!s.contains("\\u"));
+            prop_assume!(!s.contains("\\u") && !s.contains('%'));
             let n = Normalized::new(&s);
             prop_assert!(matches!(n.text, Cow::Borrowed(_)));
             prop_assert_eq!(n.text(), s.as_str());
