@@ -87,6 +87,39 @@ impl ComponentEngine {
     }
 }
 
+impl ComponentEngine {
+    /// `engine.sanitize` on a request body sent to `path` (JSON); the
+    /// number of bytes that would go upstream. Used by `shroud bench`.
+    pub fn sanitize(&mut self, path: &str, body: &[u8]) -> Result<usize, String> {
+        let request = exports::shroud::sanitizer::engine::Request {
+            surface: None,
+            path: Some(path.to_string()),
+            headers: Vec::new(),
+            profile: None,
+            content_type: Some("application/json".into()),
+            body: body.to_vec(),
+        };
+        let guest: GuestEngine<'_> = self.bindings.shroud_sanitizer_engine().engine();
+        match guest
+            .call_sanitize(&mut self.store, self.engine, &request)
+            .map_err(|e| format!("component trapped: {e:#}"))?
+        {
+            Ok(outcome) => {
+                // The session lives in the guest until the host drops it.
+                outcome
+                    .session
+                    .resource_drop(&mut self.store)
+                    .map_err(|e| format!("dropping the session: {e:#}"))?;
+                Ok(outcome.body.map_or(body.len(), |b| b.len()))
+            }
+            Err(rejection) => Err(format!(
+                "the component refused the body: {}",
+                rejection.status
+            )),
+        }
+    }
+}
+
 /// The snake_case name the native engine serializes.
 pub fn category_name(c: Category) -> &'static str {
     match c {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! `shroud`: the project's CLI.
 
+mod bench;
 mod component;
 mod detectors;
 mod run_conformance;
@@ -72,6 +73,29 @@ enum Command {
         #[arg(long = "header")]
         headers: Vec<String>,
     },
+    /// Measure the filter: latency per request against a no-op module,
+    /// engine MB/s native and in wasm, cost per streamed SSE chunk.
+    Bench {
+        /// The built filter (default: where scripts/build-filter puts it).
+        #[arg(long)]
+        filter: Option<PathBuf>,
+        /// The WASI component for the in-wasm throughput [default:
+        /// ${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/shroud_component.wasm].
+        #[arg(long)]
+        component: Option<PathBuf>,
+        /// Timed runs per cell (after a tenth as many warm-up runs).
+        #[arg(long, default_value_t = 300)]
+        iterations: usize,
+        /// A few runs per cell: checks that the bench works, measures nothing.
+        #[arg(long)]
+        quick: bool,
+        /// Also write every row as CSV here.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write the Markdown report here.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
     /// List the built-in detector types.
     Detectors {
         /// Output format.
@@ -136,6 +160,21 @@ fn main() -> ExitCode {
             let filter = filter.unwrap_or_else(shroud_host::conformance::default_filter_path);
             sanitize::run(&filter, config.as_deref(), &path, &headers)
         }
+        Command::Bench {
+            filter,
+            component,
+            iterations,
+            quick,
+            csv,
+            markdown,
+        } => bench::run(&bench::Options {
+            filter: filter.unwrap_or_else(shroud_host::conformance::default_filter_path),
+            component: component.unwrap_or_else(component::default_path),
+            iterations,
+            quick,
+            csv,
+            markdown,
+        }),
         Command::Detectors { format } => {
             print!("{}", detectors::render(format));
             Ok(())

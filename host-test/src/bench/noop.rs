@@ -9,6 +9,7 @@
 //! `wat` feature.
 
 /// What [`module`] encodes, for the reader.
+#[allow(dead_code, reason = "documentation: the text form of module()")]
 pub const WAT: &str = r#"(module
   (memory (export "memory") 1)
   (func (export "proxy_abi_version_0_2_1"))
