@@ -17,6 +17,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Which detectors run, and their options.
@@ -86,6 +87,7 @@ impl Default for Config {
 
 /// Detector switches and options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectorsConfig {
     /// Detector type ids to switch off, e.g. `["ipv4", "mac_address"]`.
@@ -119,6 +121,7 @@ impl Default for DetectorsConfig {
 
 /// Options of the NER tier; off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct NerConfig {
     /// Run the model. Requires the model files (`scripts/fetch-model`).
@@ -195,6 +198,7 @@ impl NerConfig {
 
 /// Corporate markers: all empty by default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CorporateConfig {
     /// Internal host names as globs: `*.internal.corp`, `git.example.com`.
@@ -207,6 +211,7 @@ pub struct CorporateConfig {
 
 /// An operator-defined entity type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomEntity {
     /// Stable snake_case id reported as the finding's `type`.
@@ -244,6 +249,7 @@ fn default_custom_score() -> f64 {
 
 /// Checksums a custom entity can require.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Validator {
     /// No checksum.
@@ -257,6 +263,7 @@ pub enum Validator {
 
 /// What a profile does with a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Leave the value as it is.
@@ -283,6 +290,7 @@ impl Action {
 
 /// Whether a profile changes traffic or only reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Apply actions.
@@ -294,6 +302,7 @@ pub enum Mode {
 
 /// A named policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Profile {
     /// Enforce or only report.
@@ -370,6 +379,7 @@ impl Default for Profile {
 /// `allow` only reports; `mask`/`redact` act as `block`, since cutting a
 /// span out of an instruction does not make it safe); dry run only reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct InjectionConfig {
     /// Run the detector at all.
@@ -403,6 +413,7 @@ impl Default for InjectionConfig {
 
 /// A text role the injection detector may scan (see `payload::TextRole`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InjectionChannel {
     /// End-user input.
@@ -428,6 +439,7 @@ pub enum InjectionChannel {
 
 /// The response-side decision on an injection found in a response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseInjectionAction {
     /// Replace the JSON-RPC result with an error carrying the same id (MCP);
@@ -440,6 +452,7 @@ pub enum ResponseInjectionAction {
 
 /// Tool policy for one MCP server (Streamable HTTP: JSON-RPC over POST).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct McpServerConfig {
     /// Name used in errors, reports and config paths.
@@ -470,6 +483,7 @@ fn default_mcp_error_status() -> u16 {
 
 /// Request properties that identify an MCP server. At least one must be set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct McpServerMatch {
     /// Request path starts with this.
@@ -481,6 +495,7 @@ pub struct McpServerMatch {
 /// Tool-name globs (`*` any run, `?` one character). A tool is allowed when
 /// `allow` is empty or one of its globs matches, and no `deny` glob matches.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ToolRules {
     /// Tools that may be called; empty: all.
@@ -491,6 +506,7 @@ pub struct ToolRules {
 
 /// Checks on the arguments of the tools named by `tools`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ArgumentRule {
     /// Tool-name globs this rule applies to.
@@ -519,6 +535,7 @@ fn all_tools() -> Vec<String> {
 
 /// Built-in sets of forbidden argument patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForbiddenSet {
     /// Shell commands that destroy data or systems.
@@ -550,6 +567,7 @@ pub fn default_action(category: Category) -> Action {
 
 /// Picks a profile when every condition given matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProfileRule {
     /// Profile to apply.
@@ -561,6 +579,7 @@ pub struct ProfileRule {
 
 /// Request properties a rule can test. At least one must be set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct RuleMatch {
     /// Request path starts with this.
@@ -578,6 +597,7 @@ pub struct RuleMatch {
 
 /// A header name and the exact value it must have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeaderMatch {
     /// Header name, case-insensitive.
@@ -588,6 +608,7 @@ pub struct HeaderMatch {
 
 /// How placeholders look.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct PlaceholderConfig {
     /// When set, placeholders are keyed HMAC-SHA256 tokens of the value, so
@@ -598,6 +619,7 @@ pub struct PlaceholderConfig {
 
 /// Per-request bounds; exceeding one has a defined, fail-closed outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest request body inspected; larger ones are refused with 413.
@@ -627,6 +649,7 @@ impl Default for Limits {
 
 /// Decision for request bodies that are not JSON.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NonJsonAction {
     /// Refuse with 415.
@@ -640,6 +663,7 @@ pub enum NonJsonAction {
 
 /// Behaviour when Shroud cannot do its job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailMode {
     /// Refuse the request (the safe default).
@@ -651,6 +675,7 @@ pub enum FailMode {
 
 /// Maps a path prefix to a payload surface.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
     /// Path prefix, e.g. `/mcp`.
@@ -661,6 +686,7 @@ pub struct RouteConfig {
 
 /// The API shapes Shroud understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SurfaceKind {
     /// OpenAI `/v1/chat/completions`.

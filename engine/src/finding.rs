@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The broad class of a finding; profiles choose an action per category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Credentials: API keys, tokens, private keys, passwords.

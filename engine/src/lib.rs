@@ -16,6 +16,8 @@ mod hash;
 pub mod payload;
 pub mod placeholder;
 pub mod policy;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod stream;
 pub mod vault;
 

@@ -3,7 +3,10 @@
 
 mod bench;
 mod component;
+mod config_check;
+mod config_reference;
 mod detectors;
+mod explain;
 mod run_conformance;
 mod sanitize;
 mod scan;
@@ -96,6 +99,26 @@ enum Command {
         #[arg(long)]
         markdown: Option<PathBuf>,
     },
+    /// Dry-run report of what each profile would do to one request body
+    /// (stdin): findings with JSON pointer, offsets, type and score, the
+    /// action and why, and the verdict. Values appear only as type + length.
+    Explain {
+        /// Plugin configuration (JSON); the defaults when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "/v1/chat/completions")]
+        path: String,
+        /// Request header `name:value` (repeatable); `host` or `:authority`
+        /// sets the authority.
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        /// Explain only this profile [default: every profile, the routed one first].
+        #[arg(long)]
+        profile: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the built-in detector types.
     Detectors {
         /// Output format.
@@ -108,11 +131,17 @@ enum Command {
 enum ConfigCommand {
     /// Print the default configuration with every field written out.
     Defaults,
-    /// Validate a configuration file; errors name the JSON path.
+    /// Validate a configuration: a plain JSON file, or the plugin config in
+    /// an Envoy YAML, an Istio WasmPlugin or a Kong declarative file (the
+    /// kind is detected); errors name the file, the location and the JSON path.
     Check {
-        /// The JSON configuration.
+        /// The configuration or gateway file.
         file: PathBuf,
     },
+    /// Print the configuration's JSON Schema (what config.schema.json holds).
+    Schema,
+    /// Print the README's configuration reference table (from the schema).
+    Reference,
 }
 
 fn main() -> ExitCode {
@@ -137,7 +166,19 @@ fn main() -> ExitCode {
         }
         Command::Config {
             action: ConfigCommand::Check { file },
-        } => scan::load_engine(Some(&file), None).map(|_| println!("{}: ok", file.display())),
+        } => config_check::run(&file),
+        Command::Config {
+            action: ConfigCommand::Schema,
+        } => {
+            print!("{}", shroud_engine::schema::config_schema_pretty());
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigCommand::Reference,
+        } => {
+            print!("{}", config_reference::markdown());
+            Ok(())
+        }
         Command::Conformance {
             runner,
             filter,
@@ -174,6 +215,19 @@ fn main() -> ExitCode {
             quick,
             csv,
             markdown,
+        }),
+        Command::Explain {
+            config,
+            path,
+            headers,
+            profile,
+            json,
+        } => explain::run(&explain::Options {
+            config: config.as_deref(),
+            path: &path,
+            headers: &headers,
+            profile: profile.as_deref(),
+            json,
         }),
         Command::Detectors { format } => {
             print!("{}", detectors::render(format));

@@ -8,6 +8,7 @@
 //! to [`Engine::response_processor`], which restores placeholders and
 //! redacts model-generated values in the answer, streamed or not.
 
+mod explain;
 pub(crate) mod mcp;
 mod output;
 mod report;
@@ -16,6 +17,9 @@ mod select;
 mod text;
 mod validate;
 
+pub use explain::{
+    ActionSource, ExplainedFinding, Explanation, ProfileSource, Verdict, VerdictKind,
+};
 pub use output::{HOLD_BACK, MAX_PENDING};
 pub use report::{Report, ReportAction};
 pub use response::{McpResponseStats, ResponseProcessor, Session};

@@ -59,6 +59,16 @@ pub(crate) fn select_profile(config: &Config, req: &RequestInfo<'_>) -> String {
         .map_or_else(|| DEFAULT_PROFILE.to_string(), |rule| rule.profile.clone())
 }
 
+/// Index of the first `profile_rules` entry that matches `req` (why
+/// [`select_profile`] chose its profile, for `shroud explain`).
+pub(crate) fn matching_rule(config: &Config, req: &RequestInfo<'_>) -> Option<usize> {
+    let key_hash = req.api_key().map(crate::hash::sha256_hex);
+    config
+        .profile_rules
+        .iter()
+        .position(|rule| matches(&rule.when, req, key_hash.as_deref()))
+}
+
 fn matches(m: &RuleMatch, req: &RequestInfo<'_>, key_hash: Option<&str>) -> bool {
     let path = req.path.split('?').next().unwrap_or("");
     m.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
