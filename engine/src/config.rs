@@ -333,6 +333,7 @@ pub struct Profile {
 /// What the NER tier does for requests under one profile. It can only
 /// narrow `detectors.ner`: a profile cannot run a model the config left off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ProfileNer {
     /// Run the model for this profile's requests (when `detectors.ner` is

@@ -237,7 +237,11 @@ pub fn chat_body_with(size: usize, payload: Payload, stream: bool) -> Vec<u8> {
         |role: &str, content: &str| format!(",{{\"role\":\"{role}\",\"content\":\"{content}\"}}");
     let last_overhead = frame("user", "").len() + tail.len();
     loop {
-        let role = if turn % 2 == 0 { "user" } else { "assistant" };
+        let role = if turn.is_multiple_of(2) {
+            "user"
+        } else {
+            "assistant"
+        };
         let room = size.saturating_sub(body.len() + last_overhead);
         // Leave the last user turn at least a sentence or two.
         if room < 1200 || (role == "assistant" && room < 1800) {
