@@ -94,31 +94,7 @@ fn decode_base64(run: &str) -> Option<Vec<u8>> {
     if url_safe && body.contains(['+', '/']) {
         return None; // mixed alphabets: not base64
     }
-    if body.len() % 4 == 1 {
-        return None;
-    }
-    let sextet = |b: u8| -> Option<u32> {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        Some(u32::from(v))
-    };
-    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
-    for group in body.as_bytes().chunks(4) {
-        let mut acc = 0u32;
-        for (k, b) in group.iter().enumerate() {
-            acc |= sextet(*b)? << (18 - 6 * k);
-        }
-        let [_, b0, b1, b2] = acc.to_be_bytes();
-        let take = group.len().saturating_sub(1);
-        out.extend([b0, b1, b2].into_iter().take(take));
-    }
-    Some(out)
+    super::base64::decode(run, run.len())
 }
 
 #[cfg(test)]

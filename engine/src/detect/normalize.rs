@@ -384,18 +384,12 @@ fn for_each_unit(original: &str, join: bool, builder: &mut Builder<'_, '_>) {
         let Some(c) = rest.chars().next() else {
             break;
         };
-        if c == '\\'
-            && let Some((decoded, len)) = decode_escape(rest)
-        {
-            buf.clear();
-            normalize_char(decoded, &mut buf);
-            builder.unit(i, i + len, &buf);
-            i += len;
-            continue;
-        }
-        if c == '%'
-            && let Some((decoded, len)) = decode_percent(rest)
-        {
+        let escaped = match c {
+            '\\' => decode_escape(rest),
+            '%' => decode_percent(rest),
+            _ => None,
+        };
+        if let Some((decoded, len)) = escaped {
             buf.clear();
             normalize_char(decoded, &mut buf);
             builder.unit(i, i + len, &buf);
