@@ -74,15 +74,23 @@ fn record(
 }
 
 /// The string a visit says it saw, looked up in `doc` by its pointers.
-fn located(doc: &Value, visit: &Visit) -> Option<String> {
-    let outer = doc.pointer(&visit.pointer)?.as_str()?;
-    match &visit.embedded {
-        None => Some(outer.to_owned()),
-        Some(inner) => {
-            let decoded: Value = serde_json::from_str(outer).ok()?;
-            decoded.pointer(inner)?.as_str().map(str::to_owned)
-        }
+/// The text the walker hands out for a leaf: a string, or a long number's
+/// digits (numbers are scanned as text, see payload/walk.rs).
+fn leaf_text(leaf: &Value) -> Option<String> {
+    match leaf {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
+}
+
+fn located(doc: &Value, visit: &Visit) -> Option<String> {
+    let leaf = doc.pointer(&visit.pointer)?;
+    let Some(inner) = &visit.embedded else {
+        return leaf_text(leaf);
+    };
+    let decoded: Value = serde_json::from_str(leaf.as_str()?).ok()?;
+    leaf_text(decoded.pointer(inner)?)
 }
 
 fn marker(index: usize) -> String {
