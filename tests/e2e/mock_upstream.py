@@ -284,6 +284,9 @@ SURFACES = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/m
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "shroud-mock/1"
+    # Headers and body are separate writes: with Nagle on, the body waits for
+    # the peer's delayed ACK (~40 ms on Linux) and every answer looks slow.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet
         pass
