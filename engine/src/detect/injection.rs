@@ -360,9 +360,11 @@ const MARKERS: &[(f64, &str)] = &[
         r"(?i)<\|(im_start|im_end|system|endoftext|start_header_id|eot_id)\|>",
     ),
     (0.6, r"\[/?INST\]|<</?SYS>>"),
+    // An ASCII `\b` before ASCII words: it also lets a non-ASCII letter
+    // glued to them count, and keeps the lazy DFA on non-ASCII texts.
     (
         0.6,
-        r"(?i)\b(ai|llm|ai assistant|ai agent|ai reviewer|ai model|assistant|agent|chatbot|language model)\s*[:,]\s*(ignore|disregard|forget|do not|don't|never|you must|please ignore)",
+        r"(?i)(?-u:\b)(ai|llm|ai assistant|ai agent|ai reviewer|ai model|assistant|agent|chatbot|language model)\s*[:,]\s*(ignore|disregard|forget|do not|don't|never|you must|please ignore)",
     ),
     (0.45, r"(?i)</?(system|system_prompt|sys)>"),
     (
@@ -413,7 +415,7 @@ impl std::fmt::Debug for InjectionDetector {
 
 /// A folded pattern: spaces match separator runs; whole words only.
 fn folded_pattern(pattern: &str) -> String {
-    let body = pattern.replace(' ', r#"[ "]+"#);
+    let body = phrase_body(pattern);
     let tail = if pattern.ends_with(' ') || pattern.ends_with(':') || pattern.ends_with(")?") {
         ""
     } else {
@@ -422,19 +424,34 @@ fn folded_pattern(pattern: &str) -> String {
     format!(r"\b(?:{body}){tail}")
 }
 
+/// A phrase with spaces matching separator runs, without word boundaries.
+fn phrase_body(pattern: &str) -> String {
+    pattern.replace(' ', r#"[ "]+"#)
+}
+
+/// The phrase set is a prefilter: which phrases may be in a text. It has no
+/// word boundaries, so it matches a superset of what the exact phrases do
+/// (they confirm every hit, with Unicode `\b`). With a Unicode `\b` in it,
+/// the set's lazy DFA would give up on any text holding one non-ASCII byte
+/// and fall back to a backtracker over the whole text, the costliest step of
+/// a request by callgrind.
+fn prefilter_pattern(pattern: &str) -> String {
+    format!("(?:{})", phrase_body(pattern))
+}
+
 impl InjectionDetector {
     /// Compiles the library. Fails only on a bug in the built-in patterns,
     /// reported as a config error rather than a panic.
     pub fn new() -> Result<InjectionDetector, ConfigError> {
-        let sources: Vec<String> = PHRASES.iter().map(|(_, _, p)| folded_pattern(p)).collect();
-        let set = RegexSetBuilder::new(&sources)
+        let prefilters = PHRASES.iter().map(|(_, _, p)| prefilter_pattern(p));
+        let set = RegexSetBuilder::new(prefilters)
             .size_limit(16 * 1024 * 1024)
             .dfa_size_limit(16 * 1024 * 1024)
             .build()
             .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))?;
         let mut phrases = Vec::with_capacity(PHRASES.len());
-        for ((kind, weight, _), source) in PHRASES.iter().zip(&sources) {
-            phrases.push((*kind, *weight, compile(source)?));
+        for (kind, weight, pattern) in PHRASES {
+            phrases.push((*kind, *weight, compile(&folded_pattern(pattern))?));
         }
         let mut markers = Vec::new();
         for (weight, pattern) in MARKERS {
@@ -449,7 +466,8 @@ impl InjectionDetector {
             markdown_image: compile(r"!\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>]{1,2048})")?,
             markdown_link: compile(r"\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>]{1,2048})")?,
             base64_blob: compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")?,
-            hex_blob: compile(r"\b(?:[0-9a-fA-F]{2}){12,}\b")?,
+            // ASCII boundaries around ASCII digits: the lazy DFA stays on.
+            hex_blob: compile(r"(?-u:\b)(?:[0-9a-fA-F]{2}){12,}(?-u:\b)")?,
         })
     }
 
