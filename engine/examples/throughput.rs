@@ -5,12 +5,14 @@
 //! Same code natively and on wasm32-wasip1, so BENCHMARKS.md compares like
 //! with like.
 //!
-//! Usage: `throughput [SECONDS_PER_CASE] [SIZES] [MODES]`
+//! Usage: `throughput [SECONDS_PER_CASE] [SIZES] [MODES] [DENSITY]`
 //! - `SECONDS_PER_CASE` (default 1.0): time budget per size and mode; every
 //!   case runs at least twice (one warm-up, one timed). `0` = one timed run
 //!   (the CI smoke run and callgrind use that).
 //! - `SIZES`: comma-separated subset of `1k,64k,1m,8m` (default all).
 //! - `MODES`: comma-separated subset of `scan,chat` (default both).
+//! - `DENSITY`: `mixed` (default: about one value per 2 KB) or `dense` (one
+//!   after every block, about one per 400 bytes: the per-value costs).
 //!
 //! Prints CSV: `mode,size,bytes,findings,digest,runs,best_mb_s,median_mb_s`.
 //! `findings` and `digest` (FNV-1a over every finding's type and offsets)
@@ -51,6 +53,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: f64 = args.next().map_or(Ok(1.0), |s| s.parse())?;
     let sizes = args.next().unwrap_or_else(|| "1k,64k,1m,8m".into());
     let modes = args.next().unwrap_or_else(|| "scan,chat".into());
+    let dense = match args.next().as_deref() {
+        None | Some("mixed") => false,
+        Some("dense") => true,
+        Some(other) => return Err(format!("DENSITY is mixed or dense, not {other:?}").into()),
+    };
 
     let engine = Engine::new(CONFIG.as_bytes())?;
     println!("mode,size,bytes,findings,digest,runs,best_mb_s,median_mb_s");
@@ -58,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !sizes.split(',').any(|s| s == label) {
             continue;
         }
-        let text = mixed_text(bytes);
+        let text = mixed_text(bytes, dense);
         if modes.split(',').any(|m| m == "scan") {
             let findings = engine.scan(&text);
             let digest = digest(&findings);
@@ -170,7 +177,7 @@ fn chat_request(text: &str) -> Vec<u8> {
 }
 
 /// `bytes` of mixed text (cut on a char boundary), the same on every run.
-fn mixed_text(bytes: usize) -> String {
+fn mixed_text(bytes: usize, dense: bool) -> String {
     let mut rng = Lcg(0x5eed_cafe_f00d_d00d);
     let mut out = String::with_capacity(bytes + 4096);
     while out.len() < bytes {
@@ -183,8 +190,8 @@ fn mixed_text(bytes: usize) -> String {
         };
         out.push_str(&block);
         out.push('\n');
-        // About one sensitive value per 2 KB.
-        if rng.below(4) == 0 {
+        // About one sensitive value per 2 KB (dense: after every block).
+        if dense || rng.below(4) == 0 {
             out.push_str(&sensitive(&mut rng));
             out.push('\n');
         }

@@ -9,9 +9,10 @@
 //! [`MAX_PENDING`] is cut anyway, but a finding that crosses the cut is
 //! emitted (redacted) whole.
 
-use super::text::redact_output;
+use super::text::redact_findings;
 use crate::config::Profile;
 use crate::detect::Scanner;
+use crate::finding::Finding;
 use crate::stream::DeltaTransform;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -46,24 +47,32 @@ impl OutputSanitizer {
     }
 
     /// Emits the longest safe prefix of the pending text (all of it at the end).
+    ///
+    /// One scan of the pending text serves both where to cut and what to
+    /// redact before the cut (a second scan of the prefix doubled the cost
+    /// of every streamed delta).
     fn emit(&mut self, all: bool) -> String {
+        let findings = self.scanner.scan_for(&self.pending, &self.profile.ner);
         let cut = if all {
             self.pending.len()
         } else {
-            self.safe_cut()
+            self.safe_cut(&findings)
         };
         if cut == 0 {
             return String::new();
         }
         let rest = self.pending.split_off(cut);
         let ready = std::mem::replace(&mut self.pending, rest);
-        let (redacted, n) = redact_output(&self.scanner, &self.profile, &ready);
+        // No finding crosses the cut, so the ones before it are the prefix's.
+        let before_cut: Vec<Finding> = findings.into_iter().filter(|f| f.byte_end <= cut).collect();
+        let (redacted, n) = redact_findings(&self.profile, &ready, &before_cut);
         self.redactions.set(self.redactions.get() + u64::from(n));
         redacted.unwrap_or(ready)
     }
 
-    /// Where the pending text can be cut without splitting a value.
-    fn safe_cut(&self) -> usize {
+    /// Where the pending text can be cut without splitting a value;
+    /// `findings` are the pending text's.
+    fn safe_cut(&self, findings: &[Finding]) -> usize {
         let text = &self.pending;
         if text.len() <= HOLD_BACK {
             return 0;
@@ -82,7 +91,7 @@ impl OutputSanitizer {
         }
         // Never inside a finding: back to its start, or, when forced to cut,
         // forward past its end.
-        for f in self.scanner.scan_for(text, &self.profile.ner) {
+        for f in findings {
             if f.byte_start < cut && f.byte_end > cut {
                 cut = if forced { f.byte_end } else { f.byte_start };
             }

@@ -436,3 +436,32 @@ fn issue_9_recurrence_masking_prefers_longer_values() {
         Some(text)
     );
 }
+
+/// Many values, each recurring where its detector does not fire (glued to
+/// a word): one automaton finds every copy, and each copy gets its value's
+/// placeholder, so the answer comes back whole.
+#[test]
+fn recurrences_of_many_values_are_all_masked() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let emails: Vec<String> = (0..40).map(|i| format!("user{i}@example.org")).collect();
+    let mut text = String::new();
+    for email in &emails {
+        text.push_str(&format!("mail {email} now. "));
+    }
+    for email in emails.iter().rev() {
+        text.push_str(&format!("again x{email}y "));
+    }
+    let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(&text)));
+    let upstream = String::from_utf8(body.expect("rewritten")).unwrap();
+    assert!(!upstream.contains("example.org"), "{upstream}");
+    let sent: Value = serde_json::from_str(&upstream).unwrap();
+    let masked = sent["messages"][1]["content"].as_str().unwrap();
+    assert_eq!(
+        session
+            .text_rehydrator()
+            .map(|mut r| crate::stream::transform_whole(&mut r, masked))
+            .as_deref(),
+        Some(text.as_str())
+    );
+}

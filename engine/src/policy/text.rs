@@ -9,6 +9,7 @@ use crate::finding::{Category, Finding};
 use crate::payload::TextRole;
 use crate::placeholder;
 use crate::vault::{Vault, VaultFull};
+use aho_corasick::AhoCorasick;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -154,7 +155,8 @@ type Span = (Range<usize>, String);
 /// can miss the second copy (`PRJ-4410hips PRJ-4410`, found by fuzzing), and
 /// that copy would leak. Copies overlapping a span are left to it; longer
 /// values go first, so a value inside another is not split. The result is
-/// sorted and disjoint.
+/// sorted and disjoint. One Aho-Corasick pass finds every copy of every
+/// value (a search per value made dense texts quadratic).
 fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
     let mut taken: BTreeMap<usize, usize> = spans.iter().map(|(r, _)| (r.start, r.end)).collect();
     let mut values: Vec<(&str, String)> = spans
@@ -164,16 +166,32 @@ fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
         .collect();
     values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
     values.dedup_by(|a, b| a.0 == b.0);
-    for (value, replacement) in values {
-        for (start, _) in text.match_indices(value) {
-            let end = start + value.len();
-            let before = taken.range(..end).next_back();
-            if before.is_some_and(|(_, &e)| e > start) {
-                continue;
-            }
-            taken.insert(start, end);
-            spans.push((start..end, replacement.clone()));
+    // (value index, start): every copy, overlapping ones included, visited
+    // longest value first, then in text order.
+    let mut copies: Vec<(usize, usize)> = match AhoCorasick::new(values.iter().map(|(v, _)| v)) {
+        Ok(automaton) => automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect(),
+        // Too many values for one automaton: one search per value.
+        Err(_) => values
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (value, _))| text.match_indices(value).map(move |(at, _)| (i, at)))
+            .collect(),
+    };
+    copies.sort_unstable();
+    for (index, start) in copies {
+        let Some((value, replacement)) = values.get(index) else {
+            continue;
+        };
+        let end = start + value.len();
+        let before = taken.range(..end).next_back();
+        if before.is_some_and(|(_, &e)| e > start) {
+            continue;
         }
+        taken.insert(start, end);
+        spans.push((start..end, replacement.clone()));
     }
     spans.sort_by_key(|(r, _)| r.start);
 }
@@ -266,7 +284,16 @@ pub(crate) fn redact_output(
     profile: &Profile,
     text: &str,
 ) -> (Option<String>, u32) {
-    let findings = scanner.scan_for(text, &profile.ner);
+    redact_findings(profile, text, &scanner.scan_for(text, &profile.ner))
+}
+
+/// [`redact_output`] with the findings of `text` already known (sorted,
+/// disjoint, inside `text`).
+pub(crate) fn redact_findings(
+    profile: &Profile,
+    text: &str,
+    findings: &[Finding],
+) -> (Option<String>, u32) {
     let replacements: Vec<Option<String>> = findings
         .iter()
         .map(|f| match profile.action_for(f.category, &f.kind) {
@@ -279,7 +306,7 @@ pub(crate) fn redact_output(
         return (None, 0);
     }
     (
-        Some(rewrite(text, &findings, &replacements)),
+        Some(rewrite(text, findings, &replacements)),
         u32::try_from(n).unwrap_or(u32::MAX),
     )
 }
