@@ -87,6 +87,31 @@ fn a_bad_configuration_refuses_every_request() {
     }
 }
 
+/// The filter carries the Unicode tables custom patterns are documented to
+/// use (general categories, scripts, case folding, Perl classes) and not the
+/// boolean, Age and segmentation ones (kept out for size): those are a clear
+/// configuration error naming the pattern, never a panic. Native test builds
+/// cannot show this (a dev-dependency turns every table on), so it is
+/// checked here, on the built filter.
+#[test]
+fn custom_patterns_get_the_documented_unicode_tables() {
+    let custom = |pattern: &str| {
+        serde_json::json!({"detectors": {"custom": [{"type": "x", "pattern": pattern}]}})
+            .to_string()
+    };
+    for supported in [r"\p{L}+-\d+", r"\p{Cyrillic}{3}", r"(?i)straße", r"\w+@\w+"] {
+        let t = tester(custom(supported).as_bytes(), true);
+        assert!(!t.logged("invalid plugin configuration"), "{supported}");
+    }
+    for unsupported in [r"\p{Alphabetic}", r"\p{Age:6.0}", r"\p{WB=ALetter}"] {
+        let t = tester(custom(unsupported).as_bytes(), false);
+        assert!(
+            t.logged("detectors.custom[0].pattern"),
+            "{unsupported}: the error names the pattern"
+        );
+    }
+}
+
 #[test]
 fn a_compressed_request_is_refused_before_its_body() {
     let mut t = tester(b"{}", true);
