@@ -437,24 +437,36 @@ fn issue_9_recurrence_masking_prefers_longer_values() {
     );
 }
 
-/// Many values, each recurring where its detector does not fire (glued to
-/// a word): one automaton finds every copy, and each copy gets its value's
-/// placeholder, so the answer comes back whole.
+/// Many values, each recurring glued to other text: every copy gets its
+/// value's placeholder and the answer comes back whole, below and above the
+/// count where one search per value gives way to one automaton.
 #[test]
 fn recurrences_of_many_values_are_all_masked() {
-    let e = engine("{}");
-    let r = route(&e, "/v1/chat/completions");
-    let emails: Vec<String> = (0..40).map(|i| format!("user{i}@example.org")).collect();
-    let mut text = String::new();
-    for email in &emails {
-        text.push_str(&format!("mail {email} now. "));
+    for count in [40, 200] {
+        recurrences_are_masked(count);
     }
-    for email in emails.iter().rev() {
-        text.push_str(&format!("again x{email}y "));
+}
+
+fn recurrences_are_masked(count: usize) {
+    // Glued copies (`xEMP-000007y`) have no word boundary: the detector
+    // misses them, only the recurrence pass covers them.
+    let e = engine(
+        r#"{"detectors": {"custom": [{"type": "employee_id", "pattern": "\\bEMP-\\d{6}\\b"}]},
+            "profiles": {"default": {"actions": {"custom": "mask"}}},
+            "limits": {"max_findings": 100000, "max_vault_entries": 100000}}"#,
+    );
+    let r = route(&e, "/v1/chat/completions");
+    let ids: Vec<String> = (0..count).map(|i| format!("EMP-{i:06}")).collect();
+    let mut text = String::new();
+    for id in &ids {
+        text.push_str(&format!("badge {id} now. "));
+    }
+    for id in ids.iter().rev() {
+        text.push_str(&format!("again x{id}y "));
     }
     let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(&text)));
     let upstream = String::from_utf8(body.expect("rewritten")).unwrap();
-    assert!(!upstream.contains("example.org"), "{upstream}");
+    assert!(!upstream.contains("EMP-0"), "{count}: {upstream}");
     let sent: Value = serde_json::from_str(&upstream).unwrap();
     let masked = sent["messages"][1]["content"].as_str().unwrap();
     assert_eq!(

@@ -9,7 +9,7 @@ use crate::finding::{Category, Finding};
 use crate::payload::TextRole;
 use crate::placeholder;
 use crate::vault::{Vault, VaultFull};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -155,8 +155,7 @@ type Span = (Range<usize>, String);
 /// can miss the second copy (`PRJ-4410hips PRJ-4410`, found by fuzzing), and
 /// that copy would leak. Copies overlapping a span are left to it; longer
 /// values go first, so a value inside another is not split. The result is
-/// sorted and disjoint. One Aho-Corasick pass finds every copy of every
-/// value (a search per value made dense texts quadratic).
+/// sorted and disjoint.
 fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
     let mut taken: BTreeMap<usize, usize> = spans.iter().map(|(r, _)| (r.start, r.end)).collect();
     let mut values: Vec<(&str, String)> = spans
@@ -168,17 +167,21 @@ fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
     values.dedup_by(|a, b| a.0 == b.0);
     // (value index, start): every copy, overlapping ones included, visited
     // longest value first, then in text order.
-    let mut copies: Vec<(usize, usize)> = match AhoCorasick::new(values.iter().map(|(v, _)| v)) {
-        Ok(automaton) => automaton
-            .find_overlapping_iter(text)
-            .map(|m| (m.pattern().as_usize(), m.start()))
-            .collect(),
-        // Too many values for one automaton: one search per value.
-        Err(_) => values
-            .iter()
-            .enumerate()
-            .flat_map(|(i, (value, _))| text.match_indices(value).map(move |(at, _)| (i, at)))
-            .collect(),
+    let mut copies: Vec<(usize, usize)> = if values.len() <= PER_VALUE_SEARCHES {
+        per_value_copies(text, &values)
+    } else {
+        // A contiguous NFA: built per text, a DFA's construction costs more
+        // than the search saves.
+        match AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(values.iter().map(|(v, _)| v))
+        {
+            Ok(automaton) => automaton
+                .find_overlapping_iter(text)
+                .map(|m| (m.pattern().as_usize(), m.start()))
+                .collect(),
+            Err(_) => per_value_copies(text, &values),
+        }
     };
     copies.sort_unstable();
     for (index, start) in copies {
@@ -194,6 +197,20 @@ fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
         spans.push((start..end, replacement.clone()));
     }
     spans.sort_by_key(|(r, _)| r.start);
+}
+
+/// Up to this many distinct values, one memchr-driven search per value beats
+/// building an automaton (callgrind, 64 KB chat with ~170 values); above it
+/// the per-value searches grow quadratic and one Aho-Corasick pass wins.
+const PER_VALUE_SEARCHES: usize = 64;
+
+/// Every copy of every value, one substring search per value.
+fn per_value_copies(text: &str, values: &[(&str, String)]) -> Vec<(usize, usize)> {
+    values
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (value, _))| text.match_indices(value).map(move |(at, _)| (i, at)))
+        .collect()
 }
 
 /// `text` with each span replaced; spans are sorted and disjoint.
