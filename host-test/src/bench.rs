@@ -61,7 +61,7 @@ pub struct Options {
 struct Counts {
     iterations: usize,
     warmup: usize,
-    /// SSE streams in the streaming section (each ~400 chunks).
+    /// SSE streams in the streaming section (each ~250 chunks).
     streams: usize,
 }
 
@@ -495,7 +495,7 @@ fn streaming(vms: &mut Vms, counts: Counts, rows: &mut Vec<Row>) -> Result<(), S
         }
     }
     let case = format!(
-        "chat SSE: {chunks} chunks of {DELTA_CHARS}-char deltas; {} values restored",
+        "chat SSE: {chunks} chunks per stream, {DELTA_CHARS}-char deltas; {} values restored",
         original.matches(", ").count()
     );
     push_compared(

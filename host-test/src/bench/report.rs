@@ -189,7 +189,7 @@ pub fn markdown(rows: &[Row]) -> String {
 
     out.push_str(
         "\n### Streaming: `proxy_on_response_body` per SSE chunk (µs)\n\n\
-         | stream | response | module | p50 | p90 | p99 | max | chunks |\n\
+         | stream | response | module | p50 | p90 | p99 | max | samples (chunks × streams) |\n\
          |---|---|---|---:|---:|---:|---:|---:|\n",
     );
     for r in of(Section::Streaming) {
