@@ -109,14 +109,19 @@ pub fn run(opts: &Options) -> Result<(), String> {
         filter: vm(&engine, &filter)?,
     };
 
+    let configured = vms.filter.memory_bytes();
     let mut rows = Vec::new();
     latency(&mut vms, counts, &mut rows)?;
     throughput(&opts.component, counts, &mut rows)?;
     streaming(&mut vms, counts, &mut rows)?;
+    let memory = Memory {
+        configured,
+        peak: vms.filter.memory_bytes(),
+    };
 
     let markdown = format!(
         "{}\n{}",
-        header(opts, counts, filter_bytes.len()),
+        header(opts, counts, filter_bytes.len(), memory),
         report::markdown(&rows)
     );
     if let Some(path) = &opts.csv {
@@ -130,15 +135,33 @@ pub fn run(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-fn header(opts: &Options, counts: Counts, filter_len: usize) -> String {
+/// The filter VM's linear memory, configured and at the end of the run.
+#[derive(Clone, Copy)]
+struct Memory {
+    configured: Option<usize>,
+    peak: Option<usize>,
+}
+
+fn mib(bytes: Option<usize>) -> String {
+    bytes.map_or_else(
+        || "?".into(),
+        |b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+    )
+}
+
+fn header(opts: &Options, counts: Counts, filter_len: usize, memory: Memory) -> String {
     format!(
         "## shroud bench\n\n\
          - filter: `{}` ({filter_len} bytes); baseline: a no-op proxy-wasm module (host + ABI cost only)\n\
+         - filter VM linear memory: {} once configured, {} at the end of the run (its peak: \
+         wasm memory only grows; the largest body was 1 MiB, PII-dense)\n\
          - plugin config: `{CONFIG}`\n\
          - {} timed runs per cell after {} warm-up runs{}; request bodies in {} chunks; \
          one VM per module, alternating request by request\n\
          - host build: {}\n",
         opts.filter.display(),
+        mib(memory.configured),
+        mib(memory.peak),
         counts.iterations,
         counts.warmup,
         if opts.quick { " (--quick)" } else { "" },

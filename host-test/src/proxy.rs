@@ -162,6 +162,13 @@ impl ProxyHost {
         self.store.data_mut()
     }
 
+    /// Size of the guest's linear memory in bytes. Wasm memory only grows,
+    /// so after a run this is its peak.
+    pub fn memory_bytes(&mut self) -> Option<usize> {
+        let memory = self.instance.get_memory(&mut self.store, "memory")?;
+        Some(memory.data_size(&self.store))
+    }
+
     pub fn root_id(&self) -> u32 {
         self.root_id
     }
