@@ -217,7 +217,10 @@ pub struct CustomEntity {
     /// Stable snake_case id reported as the finding's `type`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Regex for the value itself.
+    /// Regex for the value itself (Rust `regex` syntax). Unicode classes
+    /// (`\p{L}`), scripts (`\p{Cyrillic}`), case-insensitive matching and
+    /// `\w`/`\d`/`\s` work; boolean, Age and word/sentence-break properties
+    /// (`\p{Alphabetic}`) are not built into the filter and are refused.
     pub pattern: String,
     /// Checksum the matched digits must pass.
     #[serde(default)]
