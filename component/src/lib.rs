@@ -5,6 +5,7 @@
 //! failures are WIT results.
 
 mod convert;
+mod models;
 
 // The generated canonical-ABI glue is `unsafe` by nature; our code is not.
 #[allow(unsafe_code, reason = "wit-bindgen's generated export glue")]
@@ -52,18 +53,13 @@ impl wit::GuestEngine for EngineResource {
         config: String,
         models: Vec<ModelFile>,
     ) -> Result<wit::Engine, ConfigError> {
-        if let Some(first) = models.first() {
-            // Reserved for the NER tier: until it is built in, refuse models
-            // rather than silently running without them.
-            return Err(ConfigError {
-                path: "models".to_string(),
-                message: format!(
-                    "NER not built in: this component cannot load model files (got {:?})",
-                    first.name
-                ),
-            });
+        if models.is_empty() {
+            return Self::create(config);
         }
-        Self::create(config)
+        let engine = models::engine_with(&config, &models)?;
+        Ok(wit::Engine::new(EngineResource {
+            engine: Rc::new(engine),
+        }))
     }
 
     fn scan(&self, text: String) -> Vec<Finding> {

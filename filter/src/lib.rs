@@ -3,6 +3,7 @@
 //! work happens in the engine, `root.rs` and `http.rs` only adapt.
 
 mod audit;
+mod engine;
 mod host;
 mod http;
 mod metrics;

@@ -4,6 +4,7 @@
 //! metrics.
 
 use crate::api::Engine;
+use crate::engine;
 use crate::host::{self, Buffer};
 use crate::http::ShroudHttp;
 use crate::metrics::Metrics;
@@ -37,7 +38,7 @@ impl RootContext for ShroudRoot {
                 return false;
             }
         };
-        match Engine::new(&config) {
+        match engine::build(&config) {
             Ok(engine) => {
                 let metrics = Metrics::define(&engine);
                 self.shared = Some(Rc::new(Shared { engine, metrics }));

@@ -336,7 +336,7 @@ fn native_sanitize(engine: &Engine, body: &[u8]) -> Result<(), String> {
 
 fn throughput(component: &Path, counts: Counts, rows: &mut Vec<Row>) -> Result<(), String> {
     let native = Engine::new(CONFIG.as_bytes()).map_err(err)?;
-    let mut wasm = ComponentEngine::load(component, CONFIG);
+    let mut wasm = ComponentEngine::load(component, CONFIG, &[]);
     if let Err(e) = &wasm {
         eprintln!("bench: no component numbers: {e}");
     }

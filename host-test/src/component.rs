@@ -13,11 +13,22 @@ wasmtime::component::bindgen!({ world: "sanitizer", path: "../wit" });
 use exports::shroud::sanitizer::engine::GuestEngine;
 pub use exports::shroud::sanitizer::types::{Category, Finding};
 
-/// Where `scripts/build-component` puts the component.
-pub fn default_path() -> PathBuf {
+/// Where `scripts/build-component` puts the component; `ner` picks the
+/// build with the NER tier (`scripts/build-component --ner`).
+pub fn default_path(ner: bool) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
-    PathBuf::from(target).join("wasm32-wasip2/release/shroud_component.wasm")
+    let name = if ner {
+        "shroud_component_ner.wasm"
+    } else {
+        "shroud_component.wasm"
+    };
+    PathBuf::from(target)
+        .join("wasm32-wasip2/release")
+        .join(name)
 }
+
+/// One model file handed to `create-with-models`: its name and bytes.
+pub type ModelFile = (String, Vec<u8>);
 
 /// Store data: WASI p2 state (the component's Rust std imports it; no
 /// files, no environment, no network are granted).
@@ -44,8 +55,13 @@ pub struct ComponentEngine {
 
 impl ComponentEngine {
     /// Compiles and instantiates the component at `wasm`, then creates an
-    /// engine from `config_json` (empty means defaults).
-    pub fn load(wasm: &Path, config_json: &str) -> Result<ComponentEngine, String> {
+    /// engine from `config_json` (empty means defaults) and, when `models`
+    /// is not empty, the NER model's files (`create-with-models`).
+    pub fn load(
+        wasm: &Path,
+        config_json: &str,
+        models: &[ModelFile],
+    ) -> Result<ComponentEngine, String> {
         let engine = Engine::new(&Config::new()).map_err(|e| format!("wasmtime: {e:#}"))?;
         let component = Component::from_file(&engine, wasm).map_err(|e| {
             format!(
@@ -65,11 +81,22 @@ impl ComponentEngine {
         );
         let bindings = Sanitizer::instantiate(&mut store, &component, &linker)
             .map_err(|e| format!("instantiating {}: {e:#}", wasm.display()))?;
-        let created = bindings
-            .shroud_sanitizer_engine()
-            .engine()
-            .call_create(&mut store, config_json)
-            .map_err(|e| format!("component trapped: {e:#}"))?;
+        let guest = bindings.shroud_sanitizer_engine().engine();
+        let created = if models.is_empty() {
+            guest.call_create(&mut store, config_json)
+        } else {
+            let files: Vec<exports::shroud::sanitizer::types::ModelFile> = models
+                .iter()
+                .map(
+                    |(name, bytes)| exports::shroud::sanitizer::types::ModelFile {
+                        name: name.clone(),
+                        bytes: bytes.clone(),
+                    },
+                )
+                .collect();
+            guest.call_create_with_models(&mut store, config_json, &files)
+        }
+        .map_err(|e| format!("component trapped: {e:#}"))?;
         let engine = created.map_err(|e| format!("{}: {}", e.path, e.message))?;
         Ok(ComponentEngine {
             store,

@@ -210,7 +210,7 @@ fn main() -> ExitCode {
             markdown,
         } => bench::run(&bench::Options {
             filter: filter.unwrap_or_else(shroud_host::conformance::default_filter_path),
-            component: component.unwrap_or_else(component::default_path),
+            component: component.unwrap_or_else(|| component::default_path(false)),
             iterations,
             quick,
             csv,

@@ -39,6 +39,31 @@ pub fn load_engine(path: Option<&Path>, models: Option<&Path>) -> Result<Engine,
     load_with_model(config, path, models).map_err(|e| format!("{source}: {e}"))
 }
 
+/// The NER model's files, read from `models` (default: the config file's
+/// directory), as the engine and the component take them: name and bytes.
+pub fn model_files(
+    path: Option<&Path>,
+    models: Option<&Path>,
+) -> Result<Vec<component::ModelFile>, String> {
+    let dir = models
+        .map(Path::to_path_buf)
+        .or_else(|| path.and_then(Path::parent).map(Path::to_path_buf))
+        .unwrap_or_else(|| ".".into());
+    ["ner.onnx", "tokenizer.json", "labels.json"]
+        .into_iter()
+        .map(|name| {
+            let file = dir.join(name);
+            let bytes = std::fs::read(&file).map_err(|e| {
+                format!(
+                    "cannot read NER model file {} ({e}); run scripts/fetch-model or pass --models DIR",
+                    file.display()
+                )
+            })?;
+            Ok((name.to_string(), bytes))
+        })
+        .collect()
+}
+
 /// Builds an engine whose config enables NER, reading the model files.
 #[cfg(feature = "ner")]
 fn load_with_model(
@@ -47,30 +72,19 @@ fn load_with_model(
     models: Option<&Path>,
 ) -> Result<Engine, String> {
     let invalid = |e: shroud_engine::ConfigError| format!("invalid config: {e}");
-    let dir = models
-        .map(Path::to_path_buf)
-        .or_else(|| path.and_then(Path::parent).map(Path::to_path_buf))
-        .unwrap_or_else(|| ".".into());
-    let read = |name: &str| {
-        let file = dir.join(name);
-        std::fs::read(&file).map_err(|e| {
-            format!(
-                "cannot read NER model file {} ({e}); run scripts/fetch-model or pass --models DIR",
-                file.display()
-            )
-        })
+    let files = model_files(path, models)?;
+    let bytes = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[][..], |(_, b)| b.as_slice())
     };
-    let (onnx, tokenizer, labels) = (
-        read("ner.onnx")?,
-        read("tokenizer.json")?,
-        read("labels.json")?,
-    );
     let model = shroud_engine::NerModel::from_bytes(shroud_engine::ModelBytes {
-        onnx: &onnx,
-        tokenizer: &tokenizer,
-        labels: &labels,
+        onnx: bytes("ner.onnx"),
+        tokenizer: bytes("tokenizer.json"),
+        labels: bytes("labels.json"),
     })
-    .map_err(|e| format!("cannot load NER model from {}: {e}", dir.display()))?;
+    .map_err(|e| format!("cannot load the NER model: {e}"))?;
     Engine::from_config_and_model(config, std::sync::Arc::new(model)).map_err(invalid)
 }
 
@@ -82,6 +96,31 @@ fn load_with_model(
     _models: Option<&Path>,
 ) -> Result<Engine, String> {
     Err("detectors.ner.enabled: this shroud was built without the NER tier (cargo build -p shroud-host --features ner)".to_string())
+}
+
+/// Loads the component for `config` (a file, or the defaults): a config
+/// that enables NER gets the model files and, by default, the NER build.
+pub fn load_component(
+    config: Option<&Path>,
+    models: Option<&Path>,
+    component_path: Option<&Path>,
+) -> Result<ComponentEngine, String> {
+    let config_json = match config {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| format!("cannot read config {}: {e}", p.display()))?,
+        None => String::new(),
+    };
+    // Parsed here only to know whether the model is needed; the component
+    // validates the config itself.
+    let ner = shroud_engine::Config::from_json(config_json.as_bytes())
+        .is_ok_and(|c| c.detectors.ner.enabled);
+    let files = if ner {
+        model_files(config, models)?
+    } else {
+        Vec::new()
+    };
+    let wasm = component_path.map_or_else(|| component::default_path(ner), Path::to_path_buf);
+    ComponentEngine::load(&wasm, &config_json, &files)
 }
 
 pub fn run(
@@ -99,13 +138,7 @@ pub fn run(
             })
         }
         EngineKind::Component => {
-            let config_json = match config {
-                Some(p) => std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read config {}: {e}", p.display()))?,
-                None => String::new(),
-            };
-            let wasm = component_path.map_or_else(component::default_path, Path::to_path_buf);
-            let mut engine = ComponentEngine::load(&wasm, &config_json)?;
+            let mut engine = load_component(config, models, component_path)?;
             Box::new(move |text| engine.scan(text).map(component_findings))
         }
     };

@@ -151,3 +151,39 @@ fn component_reports_config_errors_with_their_path() {
     assert!(err.contains("detectors"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The plain component has no NER tier: model files are refused with an
+/// error at `models`, never silently ignored (the config would then run
+/// without the names and addresses it asked for).
+#[test]
+fn plain_component_refuses_model_files() {
+    let wasm = component_path();
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run scripts/build-component first",
+        wasm.display()
+    );
+    let dir = std::env::temp_dir().join(format!("shroud-plain-ner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Not a real model: the plain build must refuse before reading it.
+    for name in ["ner.onnx", "tokenizer.json", "labels.json"] {
+        std::fs::write(dir.join(name), b"placeholder").unwrap();
+    }
+    let config = dir.join("ner.json");
+    std::fs::write(&config, r#"{"detectors":{"ner":{"enabled":true}}}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shroud"))
+        .args(["scan", "--engine", "component", "--component"])
+        .arg(&wasm)
+        .arg("--config")
+        .arg(&config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("models: NER not built in"),
+        "unexpected error: {err}"
+    );
+}

@@ -463,8 +463,11 @@ impl InjectionDetector {
             mention: compile(&format!(r#"\b(?:{MENTION})[ "]*$"#))?,
             discussion: compile(&folded_pattern(DISCUSSION))?,
             markers,
-            markdown_image: compile(r"!\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>]{1,2048})")?,
-            markdown_link: compile(r"\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>]{1,2048})")?,
+            // Unbounded on purpose: a bounded repetition of a Unicode class
+            // is compiled as that many copies of it (`{1,2048}` made these
+            // two regexes most of the filter's memory). Matching stays linear.
+            markdown_image: compile(r"!\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)")?,
+            markdown_link: compile(r"\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)")?,
             base64_blob: compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")?,
             // ASCII boundaries around ASCII digits: the lazy DFA stays on.
             hex_blob: compile(r"(?-u:\b)(?:[0-9a-fA-F]{2}){12,}(?-u:\b)")?,
