@@ -16,6 +16,7 @@
 //!
 //! No number is asserted anywhere; the outputs are for reading.
 
+mod ner;
 mod noop;
 mod payload;
 mod report;
@@ -54,6 +55,10 @@ pub struct Options {
     pub quick: bool,
     pub csv: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
+    /// Run only the NER section with the model files in this directory.
+    pub ner_models: Option<PathBuf>,
+    /// `shroud_component_ner.wasm`, for the NER section.
+    pub component_ner: PathBuf,
 }
 
 /// Timed and warm-up repetitions.
@@ -74,6 +79,16 @@ fn werr(e: wasmtime::Error) -> String {
 }
 
 pub fn run(opts: &Options) -> Result<(), String> {
+    if let Some(models) = &opts.ner_models {
+        let iterations = if opts.quick { 2 } else { opts.iterations };
+        let markdown = ner::run(&opts.component_ner, models, iterations)?;
+        if let Some(path) = &opts.markdown {
+            std::fs::write(path, &markdown)
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+        print!("{markdown}");
+        return Ok(());
+    }
     let counts = if opts.quick {
         Counts {
             iterations: 3,

@@ -98,6 +98,16 @@ enum Command {
         /// Also write the Markdown report here.
         #[arg(long)]
         markdown: Option<PathBuf>,
+        /// Only the NER tier, with the model files in this directory
+        /// (scripts/fetch-model): load and scan latency in
+        /// shroud_component_ner.wasm under wasmtime, and natively when built
+        /// with `--features ner`.
+        #[arg(long, value_name = "MODELS_DIR")]
+        ner: Option<PathBuf>,
+        /// The NER component for `--ner` [default:
+        /// ${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/shroud_component_ner.wasm].
+        #[arg(long)]
+        component_ner: Option<PathBuf>,
     },
     /// Dry-run report of what each profile would do to one request body
     /// (stdin): findings with JSON pointer, offsets, type and score, the
@@ -208,6 +218,8 @@ fn main() -> ExitCode {
             quick,
             csv,
             markdown,
+            ner,
+            component_ner,
         } => bench::run(&bench::Options {
             filter: filter.unwrap_or_else(shroud_host::conformance::default_filter_path),
             component: component.unwrap_or_else(|| component::default_path(false)),
@@ -215,6 +227,8 @@ fn main() -> ExitCode {
             quick,
             csv,
             markdown,
+            ner_models: ner,
+            component_ner: component_ner.unwrap_or_else(|| component::default_path(true)),
         }),
         Command::Explain {
             config,
