@@ -476,8 +476,14 @@ impl InjectionDetector {
 
     /// Scores `text`; `None` when nothing at all matched.
     pub fn assess(&self, text: &str) -> Option<Assessment> {
+        self.assess_view(&Normalized::new(text))
+    }
+
+    /// [`InjectionDetector::assess`] of a text the caller already
+    /// normalized (the request path shares the view with the scanner).
+    pub(crate) fn assess_view(&self, normalized: &Normalized<'_>) -> Option<Assessment> {
         let mut scores = [0.0f64; KINDS.len()];
-        let normalized = Normalized::new(text);
+        let text = normalized.original();
         let plain = normalized.text();
         let folded = fold(plain);
         self.score_phrases(&folded, &mut scores);
@@ -676,9 +682,7 @@ fn fold_token(token: &str, out: &mut String) {
     if token.is_empty() {
         return;
     }
-    let has_letter = token.chars().any(char::is_alphabetic);
-    let has_leet = token.chars().any(|c| leet(c).is_some());
-    if token.is_ascii() && !(has_letter && has_leet) && !token.contains(['@', '$']) {
+    if is_plain_ascii_token(token.as_bytes()) {
         // The common case (a plain word or number): ASCII lower case in bulk.
         let from = out.len();
         out.push_str(token);
@@ -687,6 +691,13 @@ fn fold_token(token: &str, out: &mut String) {
         }
         return;
     }
+    fold_token_by_char(token, out);
+}
+
+/// [`fold_token`] without the ASCII fast path: the rules, char by char.
+fn fold_token_by_char(token: &str, out: &mut String) {
+    let has_letter = token.chars().any(char::is_alphabetic);
+    let has_leet = token.chars().any(|c| leet(c).is_some());
     for c in token.chars() {
         match leet(c) {
             Some(l) if has_letter && has_leet => out.push(l),
@@ -696,14 +707,30 @@ fn fold_token(token: &str, out: &mut String) {
     }
 }
 
+/// True for an ASCII token that folds to itself lower-cased: no `@`/`$`,
+/// and not letters mixed with leetspeak digits. One pass over the bytes.
+fn is_plain_ascii_token(token: &[u8]) -> bool {
+    let (mut letter, mut leet_digit) = (false, false);
+    for &byte in token {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' => letter = true,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => leet_digit = true,
+            b'@' | b'$' => return false,
+            0x80.. => return false,
+            _ => {}
+        }
+    }
+    !(letter && leet_digit)
+}
+
 /// `i g n o r e` → `ignore`: runs of at least four one-letter words are
 /// joined (real text rarely has them; evasions do).
 fn join_spelled_out(folded: String) -> String {
-    let words: Vec<&str> = folded.split(' ').collect();
     let single = |w: &&str| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
-    if words.windows(4).all(|w| !w.iter().all(single)) {
+    if !has_spelled_out_run(&folded) {
         return folded;
     }
+    let words: Vec<&str> = folded.split(' ').collect();
     let mut out = String::with_capacity(folded.len());
     let mut i = 0;
     while i < words.len() {
@@ -722,6 +749,21 @@ fn join_spelled_out(folded: String) -> String {
         out.push_str(&piece);
     }
     out
+}
+
+/// True when `folded` has four one-letter words in a row; without
+/// collecting the words (almost no text has such a run).
+fn has_spelled_out_run(folded: &str) -> bool {
+    let mut run = 0;
+    for word in folded.split(' ') {
+        let mut chars = word.chars();
+        let single = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic());
+        run = if single { run + 1 } else { 0 };
+        if run >= 4 {
+            return true;
+        }
+    }
+    false
 }
 
 fn leet(c: char) -> Option<char> {

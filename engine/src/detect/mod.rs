@@ -180,6 +180,17 @@ impl Scanner {
         self.run(text, ner, |d, t, out| d.try_detect(t, out))
     }
 
+    /// [`Scanner::try_scan_for`] of `view`'s original text, reusing a view
+    /// the caller already normalized (the request path shares one with the
+    /// injection check instead of normalizing every string twice).
+    pub(crate) fn try_scan_view(
+        &self,
+        view: &normalize::Normalized<'_>,
+        ner: &ProfileNer,
+    ) -> Result<Vec<Finding>, DetectError> {
+        self.run_view(view, ner, |d, t, out| d.try_detect(t, out))
+    }
+
     /// NER inferences that failed and were skipped since this scanner was
     /// built (see `fail_mode`); 0 without the NER tier.
     pub fn ner_failures(&self) -> u64 {
@@ -192,9 +203,18 @@ impl Scanner {
         ner: &ProfileNer,
         detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
     ) -> Result<Vec<Finding>, DetectError> {
+        self.run_view(&normalize::Normalized::new(text), ner, detect)
+    }
+
+    fn run_view(
+        &self,
+        normalized: &normalize::Normalized<'_>,
+        ner: &ProfileNer,
+        detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+    ) -> Result<Vec<Finding>, DetectError> {
+        let text = normalized.original();
         let mut candidates = Vec::new();
-        let normalized = normalize::Normalized::new(text);
-        self.detect_view(&normalized, Some(ner), &detect, &mut candidates)?;
+        self.detect_view(normalized, Some(ner), &detect, &mut candidates)?;
         // A key wrapped over several lines: also read with the lines joined
         // (the patterns only: names and addresses do not wrap like keys).
         if let Some(joined) = normalize::Normalized::joining_wrapped_lines(text) {

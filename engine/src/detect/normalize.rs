@@ -103,6 +103,11 @@ impl<'a> Normalized<'a> {
         &self.text
     }
 
+    /// The text this view was normalized from.
+    pub(crate) fn original(&self) -> &'a str {
+        self.original
+    }
+
     /// The smallest byte range of the original text that covers the byte
     /// range `start..end` of the normalized text: from the start of the unit
     /// holding `start` to the end of the unit holding `end - 1`, so invisible

@@ -5,6 +5,7 @@ use super::report::Report;
 use crate::config::{Action, InjectionChannel, Profile};
 use crate::detect::Scanner;
 use crate::detect::injection::{Assessment, InjectionDetector};
+use crate::detect::normalize::Normalized;
 use crate::finding::{Category, Finding};
 use crate::payload::TextRole;
 use crate::placeholder;
@@ -96,10 +97,11 @@ impl<'a> RequestSanitizer<'a> {
     /// Scans `text` (of `role`) and applies the profile's action to each
     /// finding.
     pub(crate) fn visit(&mut self, text: &mut String, role: TextRole) -> Result<(), SanitizeError> {
-        self.check_injection(text, role);
+        let view = Normalized::new(text);
+        self.check_injection(&view, role);
         let findings = self
             .scanner
-            .try_scan_for(text, &self.profile.ner)
+            .try_scan_view(&view, &self.profile.ner)
             .map_err(SanitizeError::Detector)?;
         if findings.is_empty() {
             return Ok(());
@@ -204,12 +206,15 @@ fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
 /// the per-value searches grow quadratic and one Aho-Corasick pass wins.
 const PER_VALUE_SEARCHES: usize = 64;
 
-/// Every copy of every value, one substring search per value.
+/// Every copy of every value, one SIMD substring search per value
+/// (`memmem`: several times fewer instructions than `str::match_indices`).
 fn per_value_copies(text: &str, values: &[(&str, String)]) -> Vec<(usize, usize)> {
     values
         .iter()
         .enumerate()
-        .flat_map(|(i, (value, _))| text.match_indices(value).map(move |(at, _)| (i, at)))
+        .flat_map(|(i, (value, _))| {
+            memchr::memmem::find_iter(text.as_bytes(), value.as_bytes()).map(move |at| (i, at))
+        })
         .collect()
 }
 
@@ -232,7 +237,7 @@ fn rewrite_spans(text: &str, spans: &[Span]) -> String {
 impl RequestSanitizer<'_> {
     /// Injection check on one text of a scanned channel. Any action but
     /// `allow` blocks: an instruction is not made safe by cutting a span.
-    fn check_injection(&mut self, text: &str, role: TextRole) {
+    fn check_injection(&mut self, text: &Normalized<'_>, role: TextRole) {
         let Some(detector) = self.detector else {
             return;
         };
@@ -241,7 +246,7 @@ impl RequestSanitizer<'_> {
             return;
         }
         let Some(found) = detector
-            .assess(text)
+            .assess_view(text)
             .filter(|a| a.score >= config.threshold)
         else {
             return;

@@ -26,6 +26,24 @@ fn folding_handles_case_spacing_and_leetspeak() {
     assert_eq!(fold("say “hi” «там»"), "say \"hi\" \"там\"");
 }
 
+proptest::proptest! {
+    #[test]
+    fn ascii_fast_path_folds_tokens_like_the_rules(token in "[a-zA-Z0-9@$_é]{1,8}") {
+        let (mut fast, mut by_char) = (String::new(), String::new());
+        fold_token(&token, &mut fast);
+        fold_token_by_char(&token, &mut by_char);
+        proptest::prop_assert_eq!(fast, by_char);
+    }
+
+    #[test]
+    fn spelled_out_runs_are_four_one_letter_words(text in "[ab1é ]{0,24}") {
+        let words: Vec<&str> = text.split(' ').collect();
+        let single = |w: &&str| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
+        let expected = words.windows(4).any(|w| w.iter().all(single));
+        proptest::prop_assert_eq!(has_spelled_out_run(&text), expected);
+    }
+}
+
 #[test]
 fn strong_phrases_fire_alone_by_kind() {
     let cases = [

@@ -5,7 +5,8 @@
 //! golden spans below are exact, so both targets produce the same spans. The
 //! model directory is `$SHROUD_MODELS_DIR` or `../models`. Without the files
 //! the tests say so loudly and pass, except with `SHROUD_REQUIRE_MODELS=1`
-//! (set by `.ci/run`; forwarded to wasm by tests/wasi_runner.py), where a
+//! (set by scripts/test-ner, which `.ci/run` runs with `--native`;
+//! forwarded to wasm by tests/wasi_runner.py), where a
 //! missing model is a failure.
 
 use super::*;
