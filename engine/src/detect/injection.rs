@@ -32,6 +32,7 @@
 
 use super::base64;
 use super::normalize::Normalized;
+use super::pattern::LazyRegex;
 use crate::error::ConfigError;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
@@ -383,6 +384,11 @@ fn compile(pattern: &str) -> Result<Regex, ConfigError> {
         .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))
 }
 
+/// [`compile`] for a lazily compiled phrase (see [`LazyRegex`]).
+fn compile_phrase(pattern: &str, path: &str) -> Result<Regex, ConfigError> {
+    compile(pattern).map_err(|err| ConfigError::new(path, err.message))
+}
+
 /// The score of one text and the kind that weighs most.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assessment {
@@ -395,7 +401,9 @@ pub struct Assessment {
 /// The compiled library; built once per engine.
 pub struct InjectionDetector {
     set: RegexSet,
-    phrases: Vec<(usize, f64, Regex)>,
+    /// (kind, weight, exact phrase): compiled at the phrase's first
+    /// prefilter hit; most never get one.
+    phrases: Vec<(usize, f64, LazyRegex)>,
     mention: Regex,
     discussion: Regex,
     markers: Vec<(f64, Regex)>,
@@ -450,8 +458,10 @@ impl InjectionDetector {
             .build()
             .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))?;
         let mut phrases = Vec::with_capacity(PHRASES.len());
-        for (kind, weight, pattern) in PHRASES {
-            phrases.push((*kind, *weight, compile(&folded_pattern(pattern))?));
+        for (i, (kind, weight, pattern)) in PHRASES.iter().enumerate() {
+            let path = format!("injection.phrases[{i}]");
+            let exact = LazyRegex::new(folded_pattern(pattern), path, compile_phrase);
+            phrases.push((*kind, *weight, exact));
         }
         let mut markers = Vec::new();
         for (weight, pattern) in MARKERS {
@@ -503,6 +513,9 @@ impl InjectionDetector {
         let discussion = self.discussion.is_match(folded);
         for index in hits.iter() {
             let Some((kind, weight, regex)) = self.phrases.get(index) else {
+                continue;
+            };
+            let Some(regex) = regex.get() else {
                 continue;
             };
             let mut best = 0.0f64;

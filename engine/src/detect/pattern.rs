@@ -4,6 +4,7 @@
 
 use crate::error::ConfigError;
 use regex::{Regex, RegexBuilder};
+use std::sync::OnceLock;
 
 /// Upper bound on one compiled program.
 const SIZE_LIMIT: usize = 2 * 1024 * 1024;
@@ -20,6 +21,54 @@ pub(crate) fn compile(pattern: &str, path: &str) -> Result<Regex, ConfigError> {
         .nest_limit(NEST_LIMIT)
         .build()
         .map_err(|err| ConfigError::new(path, format!("invalid pattern: {err}")))
+}
+
+/// How a [`LazyRegex`] is compiled: its pattern and its config path.
+pub(crate) type Compile = fn(&str, &str) -> Result<Regex, ConfigError>;
+
+/// A BUILT-IN regex compiled on its first use. A config carries ~170
+/// built-in regexes that only run after a rare literal hit (a provider key
+/// prefix, an injection phrase's words); compiling them up front was over
+/// half of loading a config and most of a VM's memory after it (callgrind,
+/// massif), for regexes most traffic never needs. Operator patterns are
+/// never lazy: their errors belong to config validation. Every built-in is
+/// compiled by the tests, so a broken one cannot reach a release.
+pub(crate) struct LazyRegex {
+    pattern: String,
+    path: String,
+    compile: Compile,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub(crate) fn new(pattern: String, path: String, compile: Compile) -> LazyRegex {
+        LazyRegex {
+            pattern,
+            path,
+            compile,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The regex, compiled now if this is its first use. `None` only for a
+    /// broken built-in (logged once; the rule then finds nothing).
+    pub(crate) fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| match (self.compile)(&self.pattern, &self.path) {
+                Ok(regex) => Some(regex),
+                Err(err) => {
+                    log::error!("built-in pattern does not compile: {err}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Compiles now and reports a failure (tests: every built-in compiles).
+    #[cfg(test)]
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        (self.compile)(&self.pattern, &self.path).map(drop)
+    }
 }
 
 #[cfg(test)]

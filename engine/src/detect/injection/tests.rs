@@ -18,6 +18,16 @@ fn kind(text: &str) -> &'static str {
     detector().assess(text).map_or("none", |a| a.kind)
 }
 
+/// The exact phrases are compiled at their first prefilter hit
+/// (`LazyRegex`): this proves every one compiles.
+#[test]
+fn every_exact_phrase_compiles() {
+    assert_eq!(detector().phrases.len(), PHRASES.len());
+    for (_, _, exact) in &detector().phrases {
+        exact.check().unwrap();
+    }
+}
+
 #[test]
 fn folding_handles_case_spacing_and_leetspeak() {
     assert_eq!(fold("IGNORE   all\nPrevious"), "ignore all previous");

@@ -50,13 +50,13 @@ mod structured;
 mod tests;
 
 use super::catalog::TypeInfo;
-use super::{Candidate, Detector, pattern};
+use super::pattern::{self, LazyRegex};
+use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
 use crate::detect::entropy::shannon;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use regex::Regex;
 use rules::{CONTEXT_RULES, ContextRule, NEAR_WINDOW, PREFIX_RULES, PrefixRule};
 use std::collections::HashMap;
 
@@ -83,18 +83,27 @@ pub(crate) fn types() -> Vec<TypeInfo> {
 
 /// Compiles the enabled secret detectors into one prefiltered detector.
 pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+    Ok(match detector(cfg)? {
+        Some(detector) => vec![Box::new(detector)],
+        None => Vec::new(),
+    })
+}
+
+/// The secret detector, or `None` when every secret rule is disabled.
+fn detector(cfg: &DetectorsConfig) -> Result<Option<SecretDetector>, ConfigError> {
     let enabled = |id: &str| !cfg.disabled.iter().any(|d| d == id);
     let mut triggers = TriggerTable::default();
 
     let mut prefixes = Vec::new();
     for rule in PREFIX_RULES.iter().filter(|r| enabled(r.id)) {
         let path = format!("secrets.{}", rule.id);
-        let regex = if rule.lookbehind == 0 {
-            pattern::compile(&format!("^(?:{})", rule.pattern), &path)?
+        let anchored = if rule.lookbehind == 0 {
+            format!("^(?:{})", rule.pattern)
         } else {
-            pattern::compile(rule.pattern, &path)?
+            rule.pattern.to_string()
         };
-        let value_group = regex.capture_names().any(|n| n == Some("v"));
+        let regex = LazyRegex::new(anchored, path, pattern::compile);
+        let value_group = has_value_group(rule.pattern);
         for literal in rule.literals {
             triggers.add(literal, Trigger::Prefix(prefixes.len()));
         }
@@ -107,7 +116,11 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
 
     let mut contexts = Vec::new();
     for rule in CONTEXT_RULES.iter().filter(|r| enabled(r.id)) {
-        let regex = pattern::compile(rule.pattern, &format!("secrets.{}", rule.id))?;
+        let regex = LazyRegex::new(
+            rule.pattern.to_string(),
+            format!("secrets.{}", rule.id),
+            pattern::compile,
+        );
         for keyword in rule.keywords {
             triggers.add(keyword, Trigger::Context(contexts.len()));
         }
@@ -139,7 +152,7 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
     }
 
     if triggers.literals.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     // A full DFA: a few hundred KB built once per config, about twice as
     // fast per byte as the default contiguous NFA on this literal set.
@@ -148,14 +161,14 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
         .kind(Some(AhoCorasickKind::DFA))
         .build(&triggers.literals)
         .map_err(|err| ConfigError::new("secrets", format!("prefilter: {err}")))?;
-    Ok(vec![Box::new(SecretDetector {
+    Ok(Some(SecretDetector {
         prefilter,
         triggers: triggers.by_literal,
         prefixes,
         contexts,
         structured,
         generic,
-    })])
+    }))
 }
 
 /// What a prefilter literal starts.
@@ -202,14 +215,22 @@ impl TriggerTable {
 
 struct CompiledPrefix {
     rule: &'static PrefixRule,
-    regex: Regex,
+    /// Compiled at the rule's first literal hit.
+    regex: LazyRegex,
     /// The regex has a group `v`: the reported span.
     value_group: bool,
 }
 
 struct CompiledContext {
     rule: &'static ContextRule,
-    regex: Regex,
+    /// Compiled at the rule's first keyword hit.
+    regex: LazyRegex,
+}
+
+/// True when a rule's pattern names a group `v` (the reported span); read
+/// from the pattern's text so the regex need not be compiled to know it.
+fn has_value_group(pattern: &str) -> bool {
+    pattern.contains("(?P<v>") || pattern.contains("(?<v>")
 }
 
 struct SecretDetector {
@@ -271,6 +292,9 @@ fn run_prefix(
     out: &mut Vec<Candidate>,
 ) {
     let rule = compiled.rule;
+    let Some(regex) = compiled.regex.get() else {
+        return;
+    };
     if rule.lookbehind == 0 {
         if !boundary_before(text, start, rule.edge_chars) {
             return;
@@ -279,13 +303,13 @@ fn run_prefix(
             return;
         };
         let found = if compiled.value_group {
-            compiled.regex.captures(rest).and_then(|caps| {
+            regex.captures(rest).and_then(|caps| {
                 let whole = caps.get(0)?;
                 let value = caps.name("v")?;
                 Some((whole.end(), value.start(), value.end()))
             })
         } else {
-            compiled.regex.find(rest).map(|m| (m.end(), 0, m.end()))
+            regex.find(rest).map(|m| (m.end(), 0, m.end()))
         };
         let Some((match_end, value_start, value_end)) = found else {
             return;
@@ -320,7 +344,7 @@ fn run_prefix(
     let Some(window) = text.get(window_start..window_end) else {
         return;
     };
-    for m in compiled.regex.find_iter(window) {
+    for m in regex.find_iter(window) {
         let (m_start, m_end) = (window_start + m.start(), window_start + m.end());
         if m_start > start {
             break;
@@ -346,13 +370,16 @@ fn run_context(
     out: &mut Vec<Candidate>,
 ) {
     let rule = compiled.rule;
+    let Some(regex) = compiled.regex.get() else {
+        return;
+    };
     let window_start = floor_boundary(text, start.saturating_sub(rule.before));
     let latest_start = end.saturating_add(rule.after);
     let window_end = ceil_boundary(text, latest_start.saturating_add(rule.value_max));
     let Some(window) = text.get(window_start..window_end) else {
         return;
     };
-    for m in compiled.regex.find_iter(window) {
+    for m in regex.find_iter(window) {
         let (m_start, m_end) = (window_start + m.start(), window_start + m.end());
         if m_start > latest_start {
             break;

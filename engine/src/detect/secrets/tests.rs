@@ -659,3 +659,23 @@ fn context_values_must_be_near_their_keyword() {
         &[],
     );
 }
+
+/// The rules' regexes are compiled at their first hit (`LazyRegex`), so
+/// config loading no longer proves they compile: this does, for every rule.
+#[test]
+fn every_rule_regex_compiles_and_its_value_group_is_known() {
+    let detector = super::detector(&DetectorsConfig::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(detector.prefixes.len(), PREFIX_RULES.len());
+    assert_eq!(detector.contexts.len(), CONTEXT_RULES.len());
+    for prefix in &detector.prefixes {
+        prefix.regex.check().unwrap();
+        let compiled = prefix.regex.get().unwrap();
+        let named_v = compiled.capture_names().any(|n| n == Some("v"));
+        assert_eq!(prefix.value_group, named_v, "{}", prefix.rule.id);
+    }
+    for context in &detector.contexts {
+        context.regex.check().unwrap();
+    }
+}
