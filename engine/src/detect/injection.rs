@@ -661,18 +661,51 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 }
 
 /// Lower case, leetspeak folded in mixed tokens, `"` kept, everything else
-/// collapsed to single spaces.
+/// collapsed to single spaces. Every request text goes through this, so
+/// tokens are read a byte at a time with their folding flags gathered on the
+/// way (one pass); only tokens with non-ASCII letters, `@`/`$` or leetspeak
+/// take the char-by-char rules.
 pub(crate) fn fold(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut token_start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() || c == '@' || c == '$' {
-            token_start.get_or_insert(i);
-            continue;
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let (mut plain, mut letter, mut leet_digit) = (true, false, false);
+        while let Some(&byte) = bytes.get(i) {
+            match byte {
+                b'a'..=b'z' | b'A'..=b'Z' => letter = true,
+                b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => leet_digit = true,
+                b'0'..=b'9' => {}
+                b'@' | b'$' => plain = false,
+                0x80.. => match text.get(i..).and_then(|rest| rest.chars().next()) {
+                    Some(c) if c.is_alphanumeric() => {
+                        plain = false;
+                        i += c.len_utf8();
+                        continue;
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+            i += 1;
         }
-        if let Some(from) = token_start.take() {
-            fold_token(text.get(from..i).unwrap_or(""), &mut out);
+        if i > start {
+            let token = text.get(start..i).unwrap_or("");
+            if plain && !(letter && leet_digit) {
+                let from = out.len();
+                out.push_str(token);
+                if let Some(tail) = out.get_mut(from..) {
+                    tail.make_ascii_lowercase();
+                }
+            } else {
+                fold_token_by_char(token, &mut out);
+            }
         }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
         let sep = match c {
             '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' | '`' => '"',
             _ => ' ',
@@ -682,32 +715,12 @@ pub(crate) fn fold(text: &str) -> String {
         }
         out.push(sep);
     }
-    if let Some(from) = token_start {
-        fold_token(text.get(from..).unwrap_or(""), &mut out);
-    }
     join_spelled_out(out)
 }
 
 /// Appends one token (letters, digits, `@`, `$`) folded: leetspeak read as
 /// letters when the token mixes both, a lone `@`/`$` as a space, the rest
 /// lower-cased.
-fn fold_token(token: &str, out: &mut String) {
-    if token.is_empty() {
-        return;
-    }
-    if is_plain_ascii_token(token.as_bytes()) {
-        // The common case (a plain word or number): ASCII lower case in bulk.
-        let from = out.len();
-        out.push_str(token);
-        if let Some(tail) = out.get_mut(from..) {
-            tail.make_ascii_lowercase();
-        }
-        return;
-    }
-    fold_token_by_char(token, out);
-}
-
-/// [`fold_token`] without the ASCII fast path: the rules, char by char.
 fn fold_token_by_char(token: &str, out: &mut String) {
     let has_letter = token.chars().any(char::is_alphabetic);
     let has_leet = token.chars().any(|c| leet(c).is_some());
@@ -718,22 +731,6 @@ fn fold_token_by_char(token: &str, out: &mut String) {
             _ => out.extend(c.to_lowercase()),
         }
     }
-}
-
-/// True for an ASCII token that folds to itself lower-cased: no `@`/`$`,
-/// and not letters mixed with leetspeak digits. One pass over the bytes.
-fn is_plain_ascii_token(token: &[u8]) -> bool {
-    let (mut letter, mut leet_digit) = (false, false);
-    for &byte in token {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' => letter = true,
-            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => leet_digit = true,
-            b'@' | b'$' => return false,
-            0x80.. => return false,
-            _ => {}
-        }
-    }
-    !(letter && leet_digit)
 }
 
 /// `i g n o r e` → `ignore`: runs of at least four one-letter words are

@@ -449,9 +449,7 @@ fn decode_percent(s: &str) -> Option<(char, usize)> {
 
 /// Whether any line break of `s` is a wrapped-token break.
 fn has_wrapped_break(s: &str) -> bool {
-    s.bytes()
-        .enumerate()
-        .any(|(i, b)| (b == b'\n' || b == b'\r') && is_wrapped_break(s, i))
+    memchr::memchr2_iter(b'\n', b'\r', s.as_bytes()).any(|i| is_wrapped_break(s, i))
 }
 
 /// Shortest line on both sides of a break for it to count as wrapping.
@@ -466,11 +464,7 @@ fn is_wrapped_break(s: &str, at: usize) -> bool {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=' | '.')
     }
     let before = s.get(..at).unwrap_or_default();
-    let after = s.get(at..).unwrap_or_default();
-    let after = after
-        .strip_prefix("\r\n")
-        .unwrap_or_else(|| after.get(1..).unwrap_or_default());
-    let next_line = after.split(['\n', '\r']).next().unwrap_or_default();
+    // The cheap, bounded look back first: most breaks end prose or code.
     let long_before = before
         .chars()
         .rev()
@@ -478,7 +472,15 @@ fn is_wrapped_break(s: &str, at: usize) -> bool {
         .take(WRAPPED_LINE_MIN)
         .count()
         >= WRAPPED_LINE_MIN;
-    long_before && next_line.len() >= WRAPPED_LINE_MIN && next_line.chars().all(token)
+    if !long_before {
+        return false;
+    }
+    let after = s.get(at..).unwrap_or_default();
+    let after = after
+        .strip_prefix("\r\n")
+        .unwrap_or_else(|| after.get(1..).unwrap_or_default());
+    let next_line = after.split(['\n', '\r']).next().unwrap_or_default();
+    next_line.len() >= WRAPPED_LINE_MIN && next_line.chars().all(token)
 }
 
 /// Decodes a literal `\uXXXX` escape (or a `\uD8xx\uDCxx` surrogate pair)
