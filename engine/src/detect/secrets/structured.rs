@@ -237,9 +237,13 @@ impl Structured {
         if !scheme.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return;
         }
+        // Only the 5 bytes before the scheme: lower-casing all the text
+        // before every `://` made a long text cost quadratic time.
         let jdbc = before
+            .as_bytes()
             .get(..scheme_start)
-            .is_some_and(|b| b.to_ascii_lowercase().ends_with("jdbc:"));
+            .and_then(|b| b.get(b.len().checked_sub(5)?..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(b"jdbc:"));
         let base = scheme.split('+').next().unwrap_or("").to_ascii_lowercase();
         let kind = if jdbc || DATABASE_SCHEMES.contains(&base.as_str()) {
             DATABASE_URI

@@ -329,6 +329,15 @@ fn credentials_in_urls_report_the_password_only() {
         "AMQP_URL=amqps://worker:Zx8!pQ3vLm@mq.internal.test/vhost",
         &[("database_uri", "Zx8!pQ3vLm")],
     );
+    // A JDBC prefix makes any scheme a database URI, in any case.
+    expect(
+        "url=JDBC:acmedb://svc:Pw9xLq2Vz7Km@db.internal.test/app",
+        &[("database_uri", "Pw9xLq2Vz7Km")],
+    );
+    expect(
+        "url=acmedb://svc:Pw9xLq2Vz7Km@db.internal.test/app",
+        &[("url_credentials", "Pw9xLq2Vz7Km")],
+    );
 }
 
 #[test]
