@@ -761,17 +761,28 @@ fn join_spelled_out(folded: String) -> String {
     out
 }
 
-/// True when `folded` has four one-letter words in a row; without
-/// collecting the words (almost no text has such a run).
+/// True when `folded` has four one-letter words in a row. One pass over
+/// the chars, nothing collected: every request text goes through this and
+/// almost none has such a run.
 fn has_spelled_out_run(folded: &str) -> bool {
-    let mut run = 0;
-    for word in folded.split(' ') {
-        let mut chars = word.chars();
-        let single = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic());
-        run = if single { run + 1 } else { 0 };
+    let (mut run, mut chars_in_word, mut alphabetic) = (0u32, 0u32, false);
+    for c in folded.chars().chain(std::iter::once(' ')) {
+        if c != ' ' {
+            chars_in_word += 1;
+            if chars_in_word == 1 {
+                alphabetic = c.is_alphabetic();
+            }
+            continue;
+        }
+        run = if chars_in_word == 1 && alphabetic {
+            run + 1
+        } else {
+            0
+        };
         if run >= 4 {
             return true;
         }
+        chars_in_word = 0;
     }
     false
 }
@@ -790,14 +801,18 @@ fn leet(c: char) -> Option<char> {
     })
 }
 
+/// Turns ASCII letters by 13; bytes, not chars: only ASCII changes, so
+/// UTF-8 sequences pass through whole and stay valid.
 fn rot13(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'a'..='m' | 'A'..='M' => char::from(c as u8 + 13),
-            'n'..='z' | 'N'..='Z' => char::from(c as u8 - 13),
+    let turned: Vec<u8> = text
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'm' | b'A'..=b'M' => b + 13,
+            b'n'..=b'z' | b'N'..=b'Z' => b - 13,
             other => other,
         })
-        .collect()
+        .collect();
+    String::from_utf8(turned).unwrap_or_default()
 }
 
 /// The ASCII that tag characters spell, skipping emoji flag tag sequences

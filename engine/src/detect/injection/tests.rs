@@ -70,6 +70,19 @@ proptest::proptest! {
     }
 
     #[test]
+    fn rot13_turns_ascii_letters_only(text in "[a-zA-Z0-9 éЖ🙂]{0,24}") {
+        let by_char: String = text
+            .chars()
+            .map(|c| match c {
+                'a'..='m' | 'A'..='M' => char::from(c as u8 + 13),
+                'n'..='z' | 'N'..='Z' => char::from(c as u8 - 13),
+                other => other,
+            })
+            .collect();
+        proptest::prop_assert_eq!(rot13(&text), by_char);
+    }
+
+    #[test]
     fn spelled_out_runs_are_four_one_letter_words(text in "[ab1é ]{0,24}") {
         let words: Vec<&str> = text.split(' ').collect();
         let single = |w: &&str| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
