@@ -13,18 +13,10 @@ wasmtime::component::bindgen!({ world: "sanitizer", path: "../wit" });
 use exports::shroud::sanitizer::engine::GuestEngine;
 pub use exports::shroud::sanitizer::types::{Category, Finding};
 
-/// Where `scripts/build-component` puts the component; `ner` picks the
-/// build with the NER tier (`scripts/build-component --ner`).
+/// Where `scripts/build-component` puts the component (see
+/// [`shroud_host::paths`]).
 pub fn default_path(ner: bool) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
-    let name = if ner {
-        "shroud_component_ner.wasm"
-    } else {
-        "shroud_component.wasm"
-    };
-    PathBuf::from(target)
-        .join("wasm32-wasip2/release")
-        .join(name)
+    shroud_host::paths::component_wasm(ner)
 }
 
 /// One model file handed to `create-with-models`: its name and bytes.

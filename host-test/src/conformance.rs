@@ -212,34 +212,14 @@ pub fn load_skips(dir: &Path) -> Result<Skips, String> {
 
 /// The corpus directory of this repository.
 pub fn default_cases_dir() -> PathBuf {
-    workspace_root().join("tests").join("conformance")
+    crate::paths::workspace_root()
+        .join("tests")
+        .join("conformance")
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-/// Where `scripts/build-filter` puts the filter
-/// (`${CARGO_TARGET_DIR:-target}/wasm32-wasip1/release/shroud_filter.wasm`).
+/// Where `scripts/build-filter` puts the filter (see [`crate::paths`]).
 pub fn default_filter_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("SHROUD_FILTER_WASM") {
-        return PathBuf::from(path);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        workspace_root().join(target)
-    };
-    target
-        .join("wasm32-wasip1")
-        .join("release")
-        .join("shroud_filter.wasm")
+    crate::paths::filter_wasm()
 }
 
 // ---- building the request and the scripted response -----------------------

@@ -6,4 +6,5 @@
 pub mod abi;
 pub mod conformance;
 pub mod expect;
+pub mod paths;
 pub mod proxy;

@@ -8,11 +8,11 @@
     reason = "a test binary: helpers fail the test by panicking"
 )]
 
+mod support;
+
 use shroud_host::abi::Status;
-use shroud_host::conformance::default_filter_path;
 use shroud_host::expect::{ReturnType, Tester};
 use shroud_host::proxy::Action;
-use std::sync::OnceLock;
 
 const CHAT: &[(&str, &str)] = &[
     (":method", "POST"),
@@ -24,22 +24,8 @@ const CHAT: &[(&str, &str)] = &[
 const BODY: &[u8] =
     br#"{"model":"m","messages":[{"role":"user","content":"mail ada@example.org"}]}"#;
 
-/// The filter, compiled once for all tests of this binary.
-fn compiled() -> &'static (wasmtime::Engine, wasmtime::Module) {
-    static COMPILED: OnceLock<(wasmtime::Engine, wasmtime::Module)> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        let path = default_filter_path();
-        let wasm = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-filter first", path.display()));
-        let engine = shroud_host::proxy::engine().unwrap();
-        let module = shroud_host::proxy::compile(&engine, &wasm).unwrap();
-        (engine, module)
-    })
-}
-
 fn tester() -> Tester {
-    let (engine, module) = compiled();
-    let mut t = Tester::instantiate(engine, module).unwrap();
+    let mut t = support::filter_vm();
     t.call_configure(b"{}")
         .expect("proxy_define_metric")
         .execute_and_expect(ReturnType::Bool(true))

@@ -11,20 +11,7 @@
 //! Needs the built filter (`scripts/build-filter`); the component rows stay
 //! empty when the component is not built.
 
-use std::path::PathBuf;
 use std::process::Command;
-
-fn target_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    if target.is_absolute() {
-        target
-    } else {
-        root.join(target)
-    }
-}
 
 #[test]
 fn quick_bench_writes_every_row_and_column() {
@@ -35,9 +22,9 @@ fn quick_bench_writes_every_row_and_column() {
         .arg("bench")
         .arg("--quick")
         .arg("--filter")
-        .arg(target_dir().join("wasm32-wasip1/release/shroud_filter.wasm"))
+        .arg(shroud_host::paths::target_dir().join("wasm32-wasip1/release/shroud_filter.wasm"))
         .arg("--component")
-        .arg(target_dir().join("wasm32-wasip2/release/shroud_component.wasm"))
+        .arg(shroud_host::paths::target_dir().join("wasm32-wasip2/release/shroud_component.wasm"))
         .arg("--csv")
         .arg(&csv)
         .arg("--markdown")

@@ -14,25 +14,14 @@
 //! runs both). Without the model the test says so and passes, except under
 //! `SHROUD_REQUIRE_MODELS=1`, where that is a failure.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::io::Write;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn ner_component() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        root().join(target)
-    };
-    target.join("wasm32-wasip2/release/shroud_component_ner.wasm")
+    shroud_host::paths::workspace_root()
 }
 
 /// The model directory, or `None` (with a loud note) when it is absent and
@@ -54,33 +43,17 @@ fn models_dir() -> Option<PathBuf> {
     None
 }
 
+/// `shroud scan --config models/ner-config.json --models MODELS ARGS`.
 fn scan(args: &[&str], models: &Path, input: &str) -> String {
     let config = root().join("models/ner-config.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shroud"))
-        .arg("scan")
-        .arg("--config")
-        .arg(&config)
-        .arg("--models")
-        .arg(models)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "shroud scan {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut all: Vec<&OsStr> = vec![
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--models".as_ref(),
+        models.as_os_str(),
+    ];
+    all.extend(args.iter().map(OsStr::new));
+    support::scan_lines(&all, input)
 }
 
 /// Realistic English: a support ticket, an email, a chat turn.
@@ -96,12 +69,7 @@ fn ner_component_spans_equal_native() {
     let Some(models) = models_dir() else {
         return;
     };
-    let wasm = ner_component();
-    assert!(
-        wasm.is_file(),
-        "{} is missing: run scripts/build-component --ner",
-        wasm.display()
-    );
+    let wasm = support::component(true);
     let input: String = TEXTS
         .iter()
         .enumerate()

@@ -10,23 +10,9 @@
 //! over a detector corpus. Needs the built component
 //! (`scripts/build-component`; `scripts/test` builds it first).
 
-use serde_json::json;
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod support;
 
-fn component_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        root.join(target)
-    };
-    target.join("wasm32-wasip2/release/shroud_component.wasm")
-}
+use serde_json::json;
 
 /// Every catalog example, alone and inside prose, plus realistic texts with
 /// several findings, non-ASCII around them, and hard negatives.
@@ -64,41 +50,12 @@ fn corpus() -> String {
         .collect()
 }
 
-fn scan(args: &[&str], input: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shroud"))
-        .arg("scan")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "shroud scan {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn component_scan_output_equals_native() {
-    let wasm = component_path();
-    assert!(
-        wasm.is_file(),
-        "{} is missing: run scripts/build-component first",
-        wasm.display()
-    );
+    let wasm = support::component(false);
     let input = corpus();
-    let native = scan(&["--engine", "native"], &input);
-    let component = scan(
+    let native = support::scan_lines(&["--engine", "native"], &input);
+    let component = support::scan_lines(
         &[
             "--engine",
             "component",
@@ -125,31 +82,29 @@ fn component_scan_output_equals_native() {
     assert_eq!(native, component);
 }
 
+/// The error `shroud scan --engine component --config CONFIG` must fail
+/// with (model files, if any, are read from the config's directory).
+fn component_config_error(config: &std::path::Path) -> String {
+    let wasm = support::component(false);
+    support::scan_error(&[
+        "--engine".as_ref(),
+        "component".as_ref(),
+        "--component".as_ref(),
+        wasm.as_os_str(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ])
+}
+
 #[test]
 fn component_reports_config_errors_with_their_path() {
-    let wasm = component_path();
-    if !wasm.is_file() {
-        panic!(
-            "{} is missing: run scripts/build-component first",
-            wasm.display()
-        );
-    }
     let dir = std::env::temp_dir().join(format!("shroud-component-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("bad.json");
     std::fs::write(&config, r#"{"detectors":{"nope":1}}"#).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_shroud"))
-        .args(["scan", "--engine", "component", "--component"])
-        .arg(&wasm)
-        .arg("--config")
-        .arg(&config)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("detectors"), "{err}");
+    let err = component_config_error(&config);
     std::fs::remove_dir_all(&dir).ok();
+    assert!(err.contains("detectors"), "{err}");
 }
 
 /// The plain component has no NER tier: model files are refused with an
@@ -157,12 +112,6 @@ fn component_reports_config_errors_with_their_path() {
 /// without the names and addresses it asked for).
 #[test]
 fn plain_component_refuses_model_files() {
-    let wasm = component_path();
-    assert!(
-        wasm.is_file(),
-        "{} is missing: run scripts/build-component first",
-        wasm.display()
-    );
     let dir = std::env::temp_dir().join(format!("shroud-plain-ner-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Not a real model: the plain build must refuse before reading it.
@@ -171,17 +120,8 @@ fn plain_component_refuses_model_files() {
     }
     let config = dir.join("ner.json");
     std::fs::write(&config, r#"{"detectors":{"ner":{"enabled":true}}}"#).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_shroud"))
-        .args(["scan", "--engine", "component", "--component"])
-        .arg(&wasm)
-        .arg("--config")
-        .arg(&config)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let err = component_config_error(&config);
     std::fs::remove_dir_all(&dir).ok();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("models: NER not built in"),
         "unexpected error: {err}"

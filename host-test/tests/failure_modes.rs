@@ -10,12 +10,12 @@
     reason = "a test binary: helpers fail the test by panicking"
 )]
 
+mod support;
+
 use shroud_host::abi::Status;
-use shroud_host::conformance::default_filter_path;
 use shroud_host::expect::{ReturnType, Tester};
 use shroud_host::proxy::Action;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 const EMAIL: &str = "emmy.noether@example.org";
 
@@ -33,21 +33,8 @@ fn body() -> Vec<u8> {
         .into_bytes()
 }
 
-fn compiled() -> &'static (wasmtime::Engine, wasmtime::Module) {
-    static COMPILED: OnceLock<(wasmtime::Engine, wasmtime::Module)> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        let path = default_filter_path();
-        let wasm = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-filter first", path.display()));
-        let engine = shroud_host::proxy::engine().unwrap();
-        let module = shroud_host::proxy::compile(&engine, &wasm).unwrap();
-        (engine, module)
-    })
-}
-
 fn tester(config: &[u8], accepted: bool) -> Tester {
-    let (engine, module) = compiled();
-    let mut t = Tester::instantiate(engine, module).unwrap();
+    let mut t = support::filter_vm();
     t.call_configure(config)
         .execute_and_expect(ReturnType::Bool(accepted))
         .unwrap();
