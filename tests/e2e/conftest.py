@@ -131,12 +131,18 @@ def envoy_bin():
     return path
 
 
-@pytest.fixture(scope="session")
-def wasm_path():
+def built_filter(name):
+    """Where scripts/build-filter puts the filter `name` (the plain one, or
+    shroud_filter_ner.wasm with --ner)."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", "target"))
     if not target.is_absolute():
         target = ROOT / target
-    wasm = target / "wasm32-wasip1" / "release" / "shroud_filter.wasm"
+    return target / "wasm32-wasip1" / "release" / name
+
+
+@pytest.fixture(scope="session")
+def wasm_path():
+    wasm = built_filter("shroud_filter.wasm")
     if not wasm.is_file():
         pytest.fail(f"{wasm} is missing: run scripts/build-filter (tests/e2e/run does)")
     return wasm

@@ -403,7 +403,10 @@ def test_metrics_are_exported(gateway, mock):
     assert stat_value(stats, "wasmcustom.shroud.requests.handled_surface=anthropic_messages_outcome=rejected") >= 1
     assert stat_value(stats, "wasmcustom.shroud.actions.taken_action=block_mode=enforce") >= 1
     assert stat_value(stats, "wasmcustom.shroud.bytes.scanned") > 0
-    assert "wasmcustom.shroud.processing.duration_us: P0(" in stats
+    # Histograms reach the admin page at Envoy's stats flush (every 5 s), not
+    # at record time: wait for the first flush after the requests.
+    wait_until(lambda: "wasmcustom.shroud.processing.duration_us: P0(" in gateway.admin("/stats"),
+               15, "the processing-time histogram to be flushed")
     prom = gateway.admin("/stats/prometheus")
     assert re.search(r'^shroud_findings_detected\{category="pii",type="email"\} [1-9]', prom, re.M), prom[:2000]
     assert re.search(r'^shroud_requests_handled\{surface="openai_chat",outcome="forwarded"\} [1-9]', prom, re.M)

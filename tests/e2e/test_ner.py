@@ -9,11 +9,10 @@ SHROUD_REQUIRE_MODELS=1, where a missing module is a failure.
 """
 import os
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, render, request, start_envoy, stop, wait_until
+from conftest import ROOT, built_filter, free_port, render, request, start_envoy, stop, wait_until
 from test_envoy import SURFACES, answer_text, last_received, send, upstream_text
 
 NER_CONFIG = ROOT / "models" / "ner-config.json"
@@ -28,10 +27,7 @@ READY_TIMEOUT = 600
 
 @pytest.fixture(scope="module")
 def ner_wasm():
-    target = Path(os.environ.get("CARGO_TARGET_DIR", "target"))
-    if not target.is_absolute():
-        target = ROOT / target
-    wasm = target / "wasm32-wasip1" / "release" / "shroud_filter_ner.wasm"
+    wasm = built_filter("shroud_filter_ner.wasm")
     if not wasm.is_file():
         if os.environ.get("SHROUD_REQUIRE_MODELS") == "1":
             pytest.fail(f"{wasm} is missing (SHROUD_REQUIRE_MODELS=1): run scripts/build-filter --ner")
