@@ -90,6 +90,7 @@ impl Detector for PhoneDetector {
         if !has_digits(text, MIN_DIGITS) {
             return;
         }
+        let mut run = Run::default();
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             let starts_run = b.is_ascii_digit()
@@ -101,7 +102,7 @@ impl Detector for PhoneDetector {
                 i += 1;
                 continue;
             }
-            let run = read_run(text, i);
+            read_run_into(text, i, &mut run);
             i = run.end.max(i + 1);
             if let Some((end, score)) = self.accept(text, &run) {
                 out.push(candidate(run.start, end, ID, score, priority::GENERIC));
@@ -120,7 +121,7 @@ struct Group<'a> {
 }
 
 /// A run of digit groups as it appears in the text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 struct Run<'a> {
     start: usize,
     end: usize,
@@ -162,16 +163,25 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Reads the longest run starting at `start` (a digit, `+` or `(`).
+/// [`read_run_into`] into a new run (tests).
+#[cfg(test)]
 fn read_run(text: &str, start: usize) -> Run<'_> {
+    let mut run = Run::default();
+    read_run_into(text, start, &mut run);
+    run
+}
+
+/// Reads the longest run starting at `start` (a digit, `+` or `(`) into
+/// `run`, reusing its buffers: the detector reads every digit run of the
+/// text (numbers in code and logs are most of them), and a fresh pair of
+/// vectors per run was a malloc and a free each.
+fn read_run_into<'a>(text: &'a str, start: usize, run: &mut Run<'a>) {
     let bytes = text.as_bytes();
-    let mut run = Run {
-        start,
-        end: start,
-        plus: false,
-        groups: Vec::new(),
-        seps: Vec::new(),
-    };
+    run.start = start;
+    run.end = start;
+    run.plus = false;
+    run.groups.clear();
+    run.seps.clear();
     let mut j = start;
     if bytes.get(j) == Some(&b'+') {
         run.plus = true;
@@ -218,7 +228,6 @@ fn read_run(text: &str, start: usize) -> Run<'_> {
         // A lone `+` or `(`: nothing read.
         run.end = start;
     }
-    run
 }
 
 /// The run does not continue a word, a ticket (`#`), an amount (`$`), a
