@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Regex compilation with limits (a ReDoS and memory guard for operator
-//! patterns); every regex is built once per config, never per call.
+//! patterns); every regex is built at most once per config, never per call
+//! (built-ins behind a rare literal at their first use: [`LazyRegex`]).
 
 use crate::error::ConfigError;
 use regex::{Regex, RegexBuilder};
