@@ -64,6 +64,23 @@ pub fn model_files(
         .collect()
 }
 
+/// The engine's view of [`model_files`]' output (a missing file is empty,
+/// which the engine refuses with its own error).
+#[cfg(feature = "ner")]
+pub fn model_bytes(files: &[component::ModelFile]) -> shroud_engine::ModelBytes<'_> {
+    let bytes = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[][..], |(_, b)| b.as_slice())
+    };
+    shroud_engine::ModelBytes {
+        onnx: bytes("ner.onnx"),
+        tokenizer: bytes("tokenizer.json"),
+        labels: bytes("labels.json"),
+    }
+}
+
 /// Builds an engine whose config enables NER, reading the model files.
 #[cfg(feature = "ner")]
 fn load_with_model(
@@ -73,18 +90,8 @@ fn load_with_model(
 ) -> Result<Engine, String> {
     let invalid = |e: shroud_engine::ConfigError| format!("invalid config: {e}");
     let files = model_files(path, models)?;
-    let bytes = |name: &str| {
-        files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(&[][..], |(_, b)| b.as_slice())
-    };
-    let model = shroud_engine::NerModel::from_bytes(shroud_engine::ModelBytes {
-        onnx: bytes("ner.onnx"),
-        tokenizer: bytes("tokenizer.json"),
-        labels: bytes("labels.json"),
-    })
-    .map_err(|e| format!("cannot load the NER model: {e}"))?;
+    let model = shroud_engine::NerModel::from_bytes(model_bytes(&files))
+        .map_err(|e| format!("cannot load the NER model: {e}"))?;
     Engine::from_config_and_model(config, std::sync::Arc::new(model)).map_err(invalid)
 }
 

@@ -47,22 +47,10 @@ fn native(
     files: &[component::ModelFile],
     iterations: usize,
 ) -> Result<(), String> {
-    let bytes = |name: &str| {
-        files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(&[][..], |(_, b)| b.as_slice())
-    };
     let started = Instant::now();
-    let engine = shroud_engine::Engine::with_models(
-        CONFIG.as_bytes(),
-        shroud_engine::ModelBytes {
-            onnx: bytes("ner.onnx"),
-            tokenizer: bytes("tokenizer.json"),
-            labels: bytes("labels.json"),
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let engine =
+        shroud_engine::Engine::with_models(CONFIG.as_bytes(), crate::scan::model_bytes(files))
+            .map_err(|e| e.to_string())?;
     let load = started.elapsed();
     let scan: Scan<'_> = Box::new(move |text| {
         engine
