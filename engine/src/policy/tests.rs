@@ -477,3 +477,77 @@ fn recurrences_are_masked(count: usize) {
         Some(text.as_str())
     );
 }
+
+/// Sanitizes `text` as one chat message; returns what the upstream gets and
+/// what the client gets back when the model echoes it.
+fn mask_and_restore(e: &Engine, text: &str) -> (String, String) {
+    let r = route(e, "/v1/chat/completions");
+    let (body, session, _) = forward(e.sanitize_request(&r, None, &chat(text)));
+    let upstream: Value = serde_json::from_slice(&body.expect("rewritten")).unwrap();
+    let masked = upstream["messages"][1]["content"].as_str().unwrap().to_owned();
+    let restored = session
+        .text_rehydrator()
+        .map(|mut r| crate::stream::transform_whole(&mut r, &masked))
+        .unwrap_or_default();
+    (masked, restored)
+}
+
+/// A copy of a found value that covers a shorter finding replaces it: found
+/// whole in one place (`Marcus Delaney`) and only in part in another (the
+/// keyword `Marcus`, the name rule missing `Delaneys`), the surname must
+/// not stay behind the part's placeholder.
+#[test]
+fn a_recurring_value_covers_a_shorter_finding_inside_its_copy() {
+    let e = engine(
+        r#"{"detectors": {"corporate": {"keywords": ["Marcus"]},
+                          "custom": [{"type": "person_name", "pattern": "\\bMarcus Delaney\\b"}]},
+            "profiles": {"default": {"actions": {"corporate": "mask", "custom": "mask"}}}}"#,
+    );
+    let text = "Marcus Delaney signed. Later the Marcus Delaneys came.";
+    let tail = e.scan("the Marcus Delaneys came");
+    assert_eq!(
+        tail.iter().map(|f| f.kind.as_ref()).collect::<Vec<_>>(),
+        ["keyword"],
+        "premise: only the keyword is found in the second sentence"
+    );
+    let (masked, restored) = mask_and_restore(&e, text);
+    assert!(!masked.contains("Delaney"), "{masked}");
+    assert!(!masked.contains("Marcus"), "{masked}");
+    assert_eq!(restored, text);
+}
+
+/// A copy that only overlaps another finding is masked together with it, as
+/// one value: `AB-1234` found alone, then glued into `xAB-1234-CD` where
+/// only `1234-CD` is found; no part of either may stay.
+#[test]
+fn a_recurring_value_and_a_finding_it_overlaps_are_masked_as_one() {
+    let e = engine(
+        r#"{"detectors": {"custom": [{"type": "ab_code", "pattern": "\\bAB-\\d{4}\\b"},
+                                     {"type": "cd_code", "pattern": "\\b\\d{4}-CD\\b"}]},
+            "profiles": {"default": {"actions": {"custom": "mask"}}}}"#,
+    );
+    let text = "code AB-1234 here, then xAB-1234-CD there";
+    let (masked, restored) = mask_and_restore(&e, text);
+    for part in ["AB-", "1234", "-CD"] {
+        assert!(!masked.contains(part), "{part} in {masked}");
+    }
+    assert_eq!(restored, text);
+}
+
+/// The union is redacted, not masked, when one of its parts is redacted: a
+/// redacted value must never come back through a placeholder.
+#[test]
+fn an_overlap_with_a_redacted_part_is_redacted_whole() {
+    let e = engine(
+        r#"{"detectors": {"custom": [{"type": "ab_code", "pattern": "\\bAB-\\d{4}\\b"},
+                                     {"type": "cd_code", "pattern": "\\b\\d{4}-CD\\b"}]},
+            "profiles": {"default": {"actions": {"ab_code": "mask", "cd_code": "redact"}}}}"#,
+    );
+    let text = "code AB-1234 here, then xAB-1234-CD there";
+    let (masked, restored) = mask_and_restore(&e, text);
+    for part in ["AB-", "1234", "-CD"] {
+        assert!(!masked.contains(part), "{part} in {masked}");
+    }
+    assert!(!restored.contains("1234-CD"), "{restored}");
+    assert!(restored.starts_with("code AB-1234 here"), "{restored}");
+}

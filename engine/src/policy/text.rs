@@ -11,7 +11,6 @@ use crate::payload::TextRole;
 use crate::placeholder;
 use crate::vault::{Vault, VaultFull};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -112,35 +111,35 @@ impl<'a> RequestSanitizer<'a> {
                 limit: self.max_findings,
             });
         }
-        let mut replacements = Vec::with_capacity(findings.len());
+        let mut spans = Vec::with_capacity(findings.len());
         for finding in &findings {
             let action = self.profile.action_for(finding.category, &finding.kind);
             self.report.record(finding.category, &finding.kind, action);
+            let range = finding.byte_start..finding.byte_end;
             let replacement = match action {
-                Action::Allow => None,
+                Action::Allow => continue,
                 Action::Block => {
                     self.blocked = true;
-                    None
+                    continue;
                 }
-                Action::Redact => Some(placeholder::redaction(&finding.kind)),
+                Action::Redact => placeholder::redaction(&finding.kind),
                 Action::Mask => {
-                    let value = text.get(finding.byte_start..finding.byte_end).unwrap_or("");
-                    Some(
-                        self.vault
-                            .mask(&finding.kind, value)
-                            .map_err(SanitizeError::VaultFull)?,
-                    )
+                    let value = text.get(range.clone()).unwrap_or("");
+                    self.vault
+                        .mask(&finding.kind, value)
+                        .map_err(SanitizeError::VaultFull)?
                 }
             };
-            replacements.push(replacement);
+            spans.push(Span {
+                range,
+                replacement,
+                kind: &finding.kind,
+                masked: action == Action::Mask,
+            });
         }
-        if self.enforce && replacements.iter().any(Option::is_some) {
-            let mut spans: Vec<Span> = findings
-                .iter()
-                .zip(replacements)
-                .filter_map(|(f, r)| r.map(|r| (f.byte_start..f.byte_end, r)))
-                .collect();
-            add_recurrences(text, &mut spans);
+        if self.enforce && !spans.is_empty() {
+            let spans =
+                cover_recurrences(text, spans, self.vault).map_err(SanitizeError::VaultFull)?;
             *text = rewrite_spans(text, &spans);
             self.changed = true;
         }
@@ -148,28 +147,41 @@ impl<'a> RequestSanitizer<'a> {
     }
 }
 
-/// A byte range of a text and what replaces it.
-type Span = (Range<usize>, String);
+/// A byte range of a text, what replaces it, and the finding it came from.
+#[derive(Clone)]
+struct Span<'f> {
+    range: Range<usize>,
+    replacement: String,
+    kind: &'f str,
+    /// Mask (restorable) rather than redact.
+    masked: bool,
+}
 
-/// Adds a span for every other verbatim copy of a value already being
-/// replaced. A value found once is sensitive wherever it recurs in the text,
-/// also where its detector does not fire: a word-boundary or context rule
-/// can miss the second copy (`PRJ-4410hips PRJ-4410`, found by fuzzing), and
-/// that copy would leak. Copies overlapping a span are left to it; longer
-/// values go first, so a value inside another is not split. The result is
-/// sorted and disjoint.
-fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
-    let mut taken: BTreeMap<usize, usize> = spans.iter().map(|(r, _)| (r.start, r.end)).collect();
-    let mut values: Vec<(&str, String)> = spans
+/// Adds every other verbatim copy of a value being replaced, and returns
+/// sorted, disjoint spans. A value found once is sensitive wherever it
+/// recurs in the text, also where its detector does not fire: a
+/// word-boundary or context rule can miss the second copy (`PRJ-4410hips
+/// PRJ-4410`, found by fuzzing), and NER can find only `Marcus` where it
+/// found `Marcus Delaney` a sentence before. Overlapping spans and copies
+/// become one span, so no character of a found value stays in the text:
+/// - one of them covers the rest: it replaces them all (`a@x.org` inside a
+///   found `ba@x.org`, or `Marcus` inside a copy of `Marcus Delaney`);
+/// - they only overlap: their union is replaced as one value of the longest
+///   one's type, masked if every part was masked, redacted otherwise.
+fn cover_recurrences<'f>(
+    text: &str,
+    mut spans: Vec<Span<'f>>,
+    vault: &mut Vault,
+) -> Result<Vec<Span<'f>>, VaultFull> {
+    let mut values: Vec<(&str, usize)> = spans
         .iter()
-        .filter_map(|(r, replacement)| Some((text.get(r.clone())?, replacement.clone())))
+        .enumerate()
+        .filter_map(|(i, span)| Some((text.get(span.range.clone())?, i)))
         .filter(|(value, _)| !value.is_empty())
         .collect();
     values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
     values.dedup_by(|a, b| a.0 == b.0);
-    // (value index, start): every copy, overlapping ones included, visited
-    // longest value first, then in text order.
-    let mut copies: Vec<(usize, usize)> = if values.len() <= PER_VALUE_SEARCHES {
+    let copies: Vec<(usize, usize)> = if values.len() <= PER_VALUE_SEARCHES {
         per_value_copies(text, &values)
     } else {
         // A contiguous NFA: built per text, a DFA's construction costs more
@@ -185,20 +197,75 @@ fn add_recurrences(text: &str, spans: &mut Vec<Span>) {
             Err(_) => per_value_copies(text, &values),
         }
     };
-    copies.sort_unstable();
-    for (index, start) in copies {
-        let Some((value, replacement)) = values.get(index) else {
+    let found = spans.len();
+    for (value, start) in copies {
+        let Some(&(value, origin)) = values.get(value) else {
             continue;
         };
-        let end = start + value.len();
-        let before = taken.range(..end).next_back();
-        if before.is_some_and(|(_, &e)| e > start) {
+        let Some(span) = spans.get(origin) else {
             continue;
+        };
+        let range = start..start + value.len();
+        if range != span.range {
+            let copy = Span {
+                range,
+                ..span.clone()
+            };
+            spans.push(copy);
         }
-        taken.insert(start, end);
-        spans.push((start..end, replacement.clone()));
     }
-    spans.sort_by_key(|(r, _)| r.start);
+    // By start, the longest first: a cluster's first span covers it all
+    // when it reaches the cluster's end.
+    spans.sort_by(|a, b| (a.range.start, b.range.end).cmp(&(b.range.start, a.range.end)));
+    let mut out: Vec<Span<'f>> = Vec::with_capacity(found);
+    let mut cluster: Vec<Span<'f>> = Vec::new();
+    let mut cluster_end = 0;
+    for span in spans {
+        if span.range.start >= cluster_end {
+            out.extend(merge(text, &mut cluster, cluster_end, vault)?);
+        }
+        cluster_end = cluster_end.max(span.range.end);
+        cluster.push(span);
+    }
+    out.extend(merge(text, &mut cluster, cluster_end, vault)?);
+    Ok(out)
+}
+
+/// One span for a cluster of overlapping ones (sorted by start, the
+/// longest first) that ends at `end`, emptying the cluster.
+fn merge<'f>(
+    text: &str,
+    cluster: &mut Vec<Span<'f>>,
+    end: usize,
+    vault: &mut Vault,
+) -> Result<Option<Span<'f>>, VaultFull> {
+    let mut members = cluster.drain(..);
+    let Some(first) = members.next() else {
+        return Ok(None);
+    };
+    if first.range.end == end {
+        return Ok(Some(first));
+    }
+    let range = first.range.start..end;
+    let mut masked = first.masked;
+    let mut longest = first;
+    for span in members {
+        masked &= span.masked;
+        if span.range.len() > longest.range.len() {
+            longest = span;
+        }
+    }
+    let replacement = if masked {
+        vault.mask(longest.kind, text.get(range.clone()).unwrap_or(""))?
+    } else {
+        placeholder::redaction(longest.kind)
+    };
+    Ok(Some(Span {
+        range,
+        replacement,
+        kind: longest.kind,
+        masked,
+    }))
 }
 
 /// Up to this many distinct values, one memchr-driven search per value beats
@@ -208,7 +275,7 @@ const PER_VALUE_SEARCHES: usize = 64;
 
 /// Every copy of every value, one SIMD substring search per value
 /// (`memmem`: several times fewer instructions than `str::match_indices`).
-fn per_value_copies(text: &str, values: &[(&str, String)]) -> Vec<(usize, usize)> {
+fn per_value_copies(text: &str, values: &[(&str, usize)]) -> Vec<(usize, usize)> {
     values
         .iter()
         .enumerate()
@@ -219,16 +286,16 @@ fn per_value_copies(text: &str, values: &[(&str, String)]) -> Vec<(usize, usize)
 }
 
 /// `text` with each span replaced; spans are sorted and disjoint.
-fn rewrite_spans(text: &str, spans: &[Span]) -> String {
+fn rewrite_spans(text: &str, spans: &[Span<'_>]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for (range, replacement) in spans {
-        if range.start < last {
+    for span in spans {
+        if span.range.start < last {
             continue;
         }
-        out.push_str(text.get(last..range.start).unwrap_or(""));
-        out.push_str(replacement);
-        last = range.end;
+        out.push_str(text.get(last..span.range.start).unwrap_or(""));
+        out.push_str(&span.replacement);
+        last = span.range.end;
     }
     out.push_str(text.get(last..).unwrap_or(""));
     out
