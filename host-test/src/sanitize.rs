@@ -40,6 +40,7 @@ pub fn run(
     pairs.push(("content-length".into(), body.len().to_string()));
     let runner = HostRunner::new(filter)?;
     let mut host = runner.host_for(&config, None)?;
+    let configured = host.memory_bytes();
     let request = Request {
         headers: pairs,
         chunks: if body.is_empty() {
@@ -58,6 +59,14 @@ pub fn run(
     let exchange = host
         .exchange(&request, &mut answer)
         .map_err(|e| format!("{e:#}"))?;
+    // Sizing aid: wasm memory only grows, so this is the VM's footprint.
+    if let (Some(configured), Some(after)) = (configured, host.memory_bytes()) {
+        eprintln!(
+            "filter VM linear memory: {:.1} MiB configured, {:.1} MiB after the request",
+            mib(configured),
+            mib(after)
+        );
+    }
     let mut out = std::io::stdout().lock();
     let result = match (&exchange.local_reply, &exchange.upstream) {
         (Some(_), _) => {
@@ -73,4 +82,8 @@ pub fn run(
     result
         .and_then(|()| out.write_all(b"\n"))
         .map_err(|e| format!("writing stdout: {e}"))
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
 }

@@ -49,8 +49,13 @@ pub fn component(ner: bool) -> PathBuf {
 
 /// `shroud scan ARGS` with `input` on stdin.
 pub fn shroud_scan<S: AsRef<OsStr>>(args: &[S], input: &str) -> Output {
+    shroud("scan", args, input)
+}
+
+/// `shroud COMMAND ARGS` with `input` on stdin.
+pub fn shroud<S: AsRef<OsStr>>(command: &str, args: &[S], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shroud"))
-        .arg("scan")
+        .arg(command)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
