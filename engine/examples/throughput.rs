@@ -24,8 +24,10 @@ use std::time::Instant;
 /// "Every detector on": the defaults plus corporate markers and one custom
 /// entity, which are empty (so not built) in the default config. Secrets
 /// are masked instead of blocked, so the chat request is sanitized whole.
+/// The scan cache is off: every run sends the same texts.
 const CONFIG: &str = r#"{
   "detectors": {
+    "cache_entries": 0,
     "corporate": {
       "internal_domains": ["*.internal.corp", "git.example.com"],
       "project_codes": ["PRJ-[0-9]{4}"],

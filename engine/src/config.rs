@@ -104,6 +104,10 @@ pub struct DetectorsConfig {
     /// The NER tier (names, addresses, ID numbers in free text). Needs an
     /// engine built with the `ner` feature and given the model's bytes.
     pub ner: NerConfig,
+    /// Texts whose findings are remembered per VM (keyed by SHA-256, no
+    /// text kept), so history that chat clients resend with every request
+    /// is scanned once; 0: off.
+    pub cache_entries: usize,
 }
 
 impl Default for DetectorsConfig {
@@ -115,6 +119,7 @@ impl Default for DetectorsConfig {
             corporate: CorporateConfig::default(),
             custom: Vec::new(),
             ner: NerConfig::default(),
+            cache_entries: 1024,
         }
     }
 }

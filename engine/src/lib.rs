@@ -42,6 +42,8 @@ pub struct Engine {
     injection: std::sync::Arc<detect::injection::InjectionDetector>,
     /// MCP server tool policies, compiled once.
     mcp: std::sync::Arc<policy::mcp::McpPolicies>,
+    /// What recently seen texts hold (`detectors.cache_entries`).
+    scan_cache: std::sync::Arc<policy::ScanCache>,
 }
 
 impl Engine {
@@ -66,12 +68,15 @@ impl Engine {
             .iter()
             .map(|(name, p)| (name.clone(), std::sync::Arc::new(p.clone())))
             .collect();
+        let scan_cache =
+            std::sync::Arc::new(policy::ScanCache::new(config.detectors.cache_entries));
         Ok(Engine {
             config: std::sync::Arc::new(config),
             scanner: std::sync::Arc::new(scanner),
             profiles,
             injection: std::sync::Arc::new(injection),
             mcp: std::sync::Arc::new(mcp),
+            scan_cache,
         })
     }
 

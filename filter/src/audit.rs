@@ -50,6 +50,7 @@ pub fn line(record: &Record) -> String {
             fields.insert("dry_run".into(), json!(report.dry_run));
             fields.insert("findings".into(), Value::Array(counts));
             fields.insert("bytes_scanned".into(), json!(report.bytes_scanned));
+            fields.insert("bytes_cached".into(), json!(report.bytes_cached));
             fields.insert("error".into(), json!(report.error));
             fields.insert("violations".into(), json!(report.violations));
             fields.insert("limit".into(), json!(report.limit));
@@ -85,6 +86,7 @@ mod tests {
             surface: Some(SurfaceKind::OpenaiChat),
             counts: vec![(Category::Pii, "email".into(), 2)],
             bytes_scanned: 120,
+            bytes_cached: 100,
             error: None,
             violations: vec!["model_not_allowed".into()],
             limit: None,
@@ -113,6 +115,7 @@ mod tests {
             json!({"category": "pii", "type": "email", "count": 2})
         );
         assert_eq!(v["bytes"]["request_out"], 110);
+        assert_eq!(v["bytes_cached"], 100);
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
@@ -125,6 +128,7 @@ mod tests {
                 "dry_run",
                 "findings",
                 "bytes_scanned",
+                "bytes_cached",
                 "error",
                 "violations",
                 "limit",

@@ -107,6 +107,8 @@ fn unrewritten_name(reason: &str) -> String {
 }
 
 const BYTES_SCANNED: &str = "shroud.bytes.scanned";
+/// Bytes of texts answered from the scan cache (resent chat history).
+const BYTES_CACHED: &str = "shroud.bytes.cached";
 /// Values replaced with reversible placeholders in forwarded requests.
 const PLACEHOLDERS_ISSUED: &str = "shroud.placeholders.issued";
 /// Responses to requests with placeholders, run through the rehydrator.
@@ -128,6 +130,7 @@ impl Metrics {
         };
         let mut counters = vec![
             BYTES_SCANNED.to_string(),
+            BYTES_CACHED.to_string(),
             HOST_FAILURES.to_string(),
             PLACEHOLDERS_ISSUED.to_string(),
             RESPONSES_REHYDRATED.to_string(),
@@ -205,6 +208,7 @@ impl Metrics {
         }
         self.add(&actions_name(report.action.as_str(), report.dry_run), 1);
         self.add(BYTES_SCANNED, report.bytes_scanned as u64);
+        self.add(BYTES_CACHED, report.bytes_cached as u64);
         if let Some(limit) = report.limit {
             self.limit_exceeded(limit);
         }

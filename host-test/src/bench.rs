@@ -42,9 +42,9 @@ pub const DELTA_CHARS: usize = 7;
 
 /// The plugin configuration of every measurement: the documented defaults
 /// with limits raised so that a 1 MiB PII-dense body (~5000 values) is
-/// inspected rather than refused.
-pub const CONFIG: &str =
-    r#"{"limits":{"max_body_bytes":2097152,"max_findings":32768,"max_vault_entries":32768}}"#;
+/// inspected rather than refused, and the scan cache off: every iteration
+/// sends the same body, which the cache would answer after the first.
+pub const CONFIG: &str = r#"{"detectors":{"cache_entries":0},"limits":{"max_body_bytes":2097152,"max_findings":32768,"max_vault_entries":32768}}"#;
 
 const PATH: &str = "/v1/chat/completions";
 

@@ -8,6 +8,7 @@
 //! overlaps (see [`overlap`]).
 
 pub(crate) mod base64;
+pub(crate) mod cache;
 pub mod catalog;
 pub(crate) mod context;
 pub(crate) mod corporate;

@@ -24,6 +24,7 @@ pub use output::{HOLD_BACK, MAX_PENDING};
 pub use report::{Report, ReportAction};
 pub use response::{McpResponseStats, ResponseProcessor, Session};
 pub use select::RequestInfo;
+pub(crate) use text::ScanCache;
 
 use crate::Engine;
 use crate::config::{Mode, NonJsonAction, Profile, SurfaceKind};
@@ -211,6 +212,7 @@ impl Engine {
         }
         let mut sanitizer = RequestSanitizer::new(
             &self.scanner,
+            &self.scan_cache,
             &profile,
             &mut vault,
             &mut report,

@@ -60,6 +60,9 @@ pub struct Report {
     pub counts: Vec<(Category, String, u32)>,
     /// Size of the body inspected.
     pub bytes_scanned: usize,
+    /// Bytes of its texts answered from the scan cache
+    /// (`detectors.cache_entries`): resent history, not scanned again.
+    pub bytes_cached: usize,
     /// Why the request could not be inspected (no values, only pointers
     /// and limits).
     pub error: Option<String>,
@@ -82,6 +85,7 @@ impl Report {
             surface,
             counts: Vec::new(),
             bytes_scanned: 0,
+            bytes_cached: 0,
             error: None,
             violations: Vec::new(),
             limit: None,

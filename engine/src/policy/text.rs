@@ -2,8 +2,9 @@
 //! Applying a profile to one string: scan, decide per finding, rewrite.
 
 use super::report::Report;
-use crate::config::{Action, InjectionChannel, Profile};
+use crate::config::{Action, InjectionChannel, Profile, ProfileNer};
 use crate::detect::Scanner;
+use crate::detect::cache::{self, TextCache};
 use crate::detect::injection::{Assessment, InjectionDetector};
 use crate::detect::normalize::Normalized;
 use crate::finding::{Category, Finding};
@@ -45,6 +46,7 @@ impl fmt::Display for SanitizeError {
 /// request's vault and report.
 pub(crate) struct RequestSanitizer<'a> {
     pub scanner: &'a Scanner,
+    cache: &'a ScanCache,
     pub profile: &'a Profile,
     pub vault: &'a mut Vault,
     pub report: &'a mut Report,
@@ -64,6 +66,7 @@ pub(crate) struct RequestSanitizer<'a> {
 impl<'a> RequestSanitizer<'a> {
     pub(crate) fn new(
         scanner: &'a Scanner,
+        cache: &'a ScanCache,
         profile: &'a Profile,
         vault: &'a mut Vault,
         report: &'a mut Report,
@@ -72,6 +75,7 @@ impl<'a> RequestSanitizer<'a> {
     ) -> Self {
         RequestSanitizer {
             scanner,
+            cache,
             profile,
             vault,
             report,
@@ -96,12 +100,19 @@ impl<'a> RequestSanitizer<'a> {
     /// Scans `text` (of `role`) and applies the profile's action to each
     /// finding.
     pub(crate) fn visit(&mut self, text: &mut String, role: TextRole) -> Result<(), SanitizeError> {
-        let view = Normalized::new(text);
-        self.check_injection(&view, role);
-        let findings = self
-            .scanner
-            .try_scan_view(&view, &self.profile.ner)
-            .map_err(SanitizeError::Detector)?;
+        let (
+            Scanned {
+                findings,
+                injection,
+            },
+            cached,
+        ) = self.scan(text, role)?;
+        if cached {
+            self.report.bytes_cached += text.len();
+        }
+        if let Some(found) = injection {
+            self.check_injection(found);
+        }
         if findings.is_empty() {
             return Ok(());
         }
@@ -146,6 +157,33 @@ impl<'a> RequestSanitizer<'a> {
         Ok(())
     }
 }
+
+/// What one text holds: its findings and, when its channel is checked, its
+/// injection assessment. A pure function of the text, the engine and the
+/// profile's NER choices (the cache key), so it is kept across requests.
+#[derive(Clone)]
+pub(crate) struct Scanned {
+    findings: Vec<Finding>,
+    injection: Option<Assessment>,
+}
+
+/// What a text's findings depend on besides the text and the engine: the
+/// profile's NER choices and whether injection is assessed.
+pub(super) fn cache_context(ner: &ProfileNer, injection: bool) -> Vec<u8> {
+    let mut context = vec![u8::from(injection), u8::from(ner.enabled)];
+    for kind in &ner.types {
+        context.extend_from_slice(kind.as_bytes());
+        context.push(0);
+    }
+    context
+}
+
+/// Texts → what they hold (`detectors.cache_entries`).
+pub(crate) type ScanCache = TextCache<Scanned>;
+
+/// Texts with more findings are scanned again rather than kept: bounds the
+/// cache to ~1 MB at 1024 entries (a finding is ~72 bytes).
+const MAX_CACHED_FINDINGS: usize = 16;
 
 /// A byte range of a text, what replaces it, and the finding it came from.
 #[derive(Clone)]
@@ -304,20 +342,47 @@ fn rewrite_spans(text: &str, spans: &[Span<'_>]) -> String {
 impl RequestSanitizer<'_> {
     /// Injection check on one text of a scanned channel. Any action but
     /// `allow` blocks: an instruction is not made safe by cutting a span.
-    fn check_injection(&mut self, text: &Normalized<'_>, role: TextRole) {
-        let Some(detector) = self.detector else {
-            return;
-        };
+    /// What `text` holds, and whether the cache answered: from the cache
+    /// when it was seen before, else scanned (and its injection assessed
+    /// when its channel is checked).
+    fn scan(&self, text: &str, role: TextRole) -> Result<(Scanned, bool), SanitizeError> {
         let config = &self.profile.injection;
-        if !config.channels.contains(&channel_of(role)) {
+        let injection = self
+            .detector
+            .filter(|_| config.channels.contains(&channel_of(role)));
+        let key = self
+            .cache
+            .is_on()
+            .then(|| cache::key(&cache_context(&self.profile.ner, injection.is_some()), text));
+        if let Some(hit) = key.as_ref().and_then(|key| self.cache.get(key)) {
+            return Ok((hit, true));
+        }
+        let failures = self.scanner.ner_failures();
+        let view = Normalized::new(text);
+        let scanned = Scanned {
+            injection: injection.and_then(|detector| detector.assess_view(&view)),
+            findings: self
+                .scanner
+                .try_scan_view(&view, &self.profile.ner)
+                .map_err(SanitizeError::Detector)?,
+        };
+        // A skipped inference (fail_mode open) is not an answer to keep.
+        if let Some(key) = key
+            && scanned.findings.len() <= MAX_CACHED_FINDINGS
+            && self.scanner.ner_failures() == failures
+        {
+            self.cache.insert(key, scanned.clone());
+        }
+        Ok((scanned, false))
+    }
+
+    /// Applies the profile's injection threshold and action to a text's
+    /// assessment.
+    fn check_injection(&mut self, found: Assessment) {
+        let config = &self.profile.injection;
+        if found.score < config.threshold {
             return;
         }
-        let Some(found) = detector
-            .assess_view(text)
-            .filter(|a| a.score >= config.threshold)
-        else {
-            return;
-        };
         let action = self.profile.action_for(Category::Injection, found.kind);
         self.report.record(Category::Injection, found.kind, action);
         if action != Action::Allow {

@@ -10,8 +10,6 @@
 //! model's guess never renames a value a pattern recognised, it can only
 //! widen the masked span or add spans the patterns missed.
 
-#[cfg(feature = "ner")]
-mod cache;
 #[cfg(any(feature = "ner", test))]
 pub(crate) mod decode;
 #[cfg(feature = "ner")]
@@ -25,10 +23,10 @@ pub(crate) use detector::NerDetector;
 
 #[cfg(feature = "ner")]
 mod detector {
-    use super::cache::SpanCache;
     use super::decode::{self, TokenPred, TypedSpan};
     use super::model::{InferenceError, NerModel};
     use crate::config::{FailMode, NerConfig};
+    use crate::detect::cache::TextCache;
     use crate::detect::{Candidate, DetectError, Detector, priority};
     use crate::error::ConfigError;
     use crate::finding::Category;
@@ -60,7 +58,7 @@ mod detector {
         failures: Arc<AtomicU64>,
         /// Spans of recently scanned texts (chat history comes back with
         /// every request).
-        cache: SpanCache,
+        cache: TextCache<Vec<TypedSpan>>,
     }
 
     impl NerDetector {
@@ -111,7 +109,7 @@ mod detector {
                 overlap: cfg.window_overlap,
                 fail_open: fail_mode == FailMode::Open,
                 failures: Arc::default(),
-                cache: SpanCache::new(cfg.cache_entries),
+                cache: TextCache::new(cfg.cache_entries),
             })
         }
 
