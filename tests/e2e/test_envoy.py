@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -456,6 +457,38 @@ def test_audit_log_is_metadata_only(gateway, mock):
     assert blocked["action"] == "block" and blocked["status"] == 403
     assert by_id["e2e-audit-1"]["surface"] == "openai_responses"
     assert by_id["e2e-audit-3"]["surface"] == "mcp"
+
+
+def test_resent_history_is_answered_from_the_scan_cache(gateway, mock):
+    """A chat client resends the conversation with every turn: the second
+    request's history is answered from the VM's scan cache (audit
+    `bytes_cached`, metric `shroud.bytes.cached`) and still masked."""
+    mock.clear()
+    history = f"Resent history {time.time_ns()}: please email {EMAIL} about the invoice."
+
+    def turn(rid, messages):
+        body = json.dumps({"model": "gpt-4o-mini", "messages": messages})
+        resp = gateway.post("/v1/chat/completions", body=body.encode(),
+                            headers={"content-type": "application/json", "x-request-id": rid})
+        assert resp.status == 200, resp.text[:300]
+
+    first = [{"role": "user", "content": history}]
+    turn("e2e-cache-1", first)
+    turn("e2e-cache-2", first + [{"role": "assistant", "content": "Noted."},
+                                 {"role": "user", "content": f"one more thing {time.time_ns()}"}])
+    upstream = last_received(mock, "/v1/chat/completions")["body"]
+    assert EMAIL not in upstream and "Resent history" in upstream
+
+    def logged():
+        seen = {a["request_id"] for a in audit_lines(gateway.log())}
+        return {"e2e-cache-1", "e2e-cache-2"} <= seen
+
+    wait_until(logged, 10, "audit lines")
+    by_id = {a["request_id"]: a for a in audit_lines(gateway.log())}
+    assert by_id["e2e-cache-1"]["bytes_cached"] == 0
+    assert by_id["e2e-cache-2"]["bytes_cached"] == len(history.encode())
+    assert {"category": "pii", "type": "email", "count": 1} in by_id["e2e-cache-2"]["findings"]
+    assert stat_value(gateway.admin("/stats"), "wasmcustom.shroud.bytes.cached") >= len(history)
 
 
 @pytest.fixture(scope="module")
