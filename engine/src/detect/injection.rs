@@ -667,68 +667,116 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 /// take the char-by-char rules.
 pub(crate) fn fold(text: &str) -> String {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
-        let (mut plain, mut letter, mut leet_digit) = (true, false, false);
+        let mut seen = 0u8;
         while let Some(&byte) = bytes.get(i) {
-            match byte {
-                b'a'..=b'z' | b'A'..=b'Z' => letter = true,
-                b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => leet_digit = true,
-                b'0'..=b'9' => {}
-                b'@' | b'$' => plain = false,
-                0x80.. => match text.get(i..).and_then(|rest| rest.chars().next()) {
-                    Some(c) if c.is_alphanumeric() => {
-                        plain = false;
-                        i += c.len_utf8();
-                        continue;
-                    }
-                    _ => break,
-                },
-                _ => break,
+            let class = FOLD_CLASS[usize::from(byte)];
+            if class & IN_TOKEN != 0 {
+                seen |= class;
+                i += 1;
+                continue;
             }
-            i += 1;
+            if class & NON_ASCII != 0
+                && let Some(c) = text.get(i..).and_then(|rest| rest.chars().next())
+                && c.is_alphanumeric()
+            {
+                seen |= NON_ASCII;
+                i += c.len_utf8();
+                continue;
+            }
+            break;
         }
         if i > start {
-            let token = text.get(start..i).unwrap_or("");
-            if plain && !(letter && leet_digit) {
-                let from = out.len();
-                out.push_str(token);
-                if let Some(tail) = out.get_mut(from..) {
-                    tail.make_ascii_lowercase();
-                }
-            } else {
-                fold_token_by_char(token, &mut out);
+            let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
+            match bytes.get(start..i) {
+                Some(token) if plain => out.extend(token.iter().map(u8::to_ascii_lowercase)),
+                _ => fold_token_by_char(text.get(start..i).unwrap_or(""), &mut out),
             }
         }
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+        let Some(&byte) = bytes.get(i) else {
             break;
         };
-        i += c.len_utf8();
-        let sep = match c {
-            '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' | '`' => '"',
-            _ => ' ',
+        let (quote, len) = if byte.is_ascii() {
+            (FOLD_CLASS[usize::from(byte)] & QUOTE != 0, 1)
+        } else {
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (
+                    matches!(
+                        c,
+                        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}'
+                    ),
+                    c.len_utf8(),
+                ),
+                None => break,
+            }
         };
-        if sep == ' ' && out.ends_with(' ') {
-            continue;
+        i += len;
+        if quote {
+            out.push(b'"');
+        } else if out.last() != Some(&b' ') {
+            out.push(b' ');
         }
-        out.push(sep);
     }
-    join_spelled_out(out)
+    // Only whole chars were copied, so this never fails; lossy just in case.
+    let folded = String::from_utf8(out)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+    join_spelled_out(folded)
+}
+
+/// [`fold`]'s byte classes. An ASCII letter, digit, `@` or `$` continues a
+/// token; a non-ASCII byte may (an alphanumeric char); the rest separate.
+const LETTER: u8 = 1;
+const LEET_DIGIT: u8 = 2;
+const DIGIT: u8 = 4;
+const SIGN: u8 = 8;
+const QUOTE: u8 = 16;
+const NON_ASCII: u8 = 32;
+const IN_TOKEN: u8 = LETTER | LEET_DIGIT | DIGIT | SIGN;
+/// A token with both is leetspeak, read a char at a time.
+const LEET_MIX: u8 = LETTER | LEET_DIGIT;
+
+static FOLD_CLASS: [u8; 256] = fold_classes();
+
+const fn fold_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = match byte {
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => LEET_DIGIT,
+            b'0'..=b'9' => DIGIT,
+            b'@' | b'$' => SIGN,
+            b'"' | b'`' => QUOTE,
+            0x80.. => NON_ASCII,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// Appends one token (letters, digits, `@`, `$`) folded: leetspeak read as
 /// letters when the token mixes both, a lone `@`/`$` as a space, the rest
 /// lower-cased.
-fn fold_token_by_char(token: &str, out: &mut String) {
+fn fold_token_by_char(token: &str, out: &mut Vec<u8>) {
     let has_letter = token.chars().any(char::is_alphabetic);
     let has_leet = token.chars().any(|c| leet(c).is_some());
+    let mut buf = [0u8; 4];
     for c in token.chars() {
         match leet(c) {
-            Some(l) if has_letter && has_leet => out.push(l),
-            _ if c == '@' || c == '$' => out.push(' '),
-            _ => out.extend(c.to_lowercase()),
+            Some(l) if has_letter && has_leet => {
+                out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+            }
+            _ if c == '@' || c == '$' => out.push(b' '),
+            _ => {
+                for lower in c.to_lowercase() {
+                    out.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
+                }
+            }
         }
     }
 }
@@ -736,7 +784,7 @@ fn fold_token_by_char(token: &str, out: &mut String) {
 /// `i g n o r e` → `ignore`: runs of at least four one-letter words are
 /// joined (real text rarely has them; evasions do).
 fn join_spelled_out(folded: String) -> String {
-    let single = |w: &&str| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
+    let single = |w: &&str| is_one_letter(w.as_bytes());
     if !has_spelled_out_run(&folded) {
         return folded;
     }
@@ -762,29 +810,33 @@ fn join_spelled_out(folded: String) -> String {
 }
 
 /// True when `folded` has four one-letter words in a row. One pass over
-/// the chars, nothing collected: every request text goes through this and
+/// the bytes, nothing collected: every request text goes through this and
 /// almost none has such a run.
 fn has_spelled_out_run(folded: &str) -> bool {
-    let (mut run, mut chars_in_word, mut alphabetic) = (0u32, 0u32, false);
-    for c in folded.chars().chain(std::iter::once(' ')) {
-        if c != ' ' {
-            chars_in_word += 1;
-            if chars_in_word == 1 {
-                alphabetic = c.is_alphabetic();
-            }
-            continue;
-        }
-        run = if chars_in_word == 1 && alphabetic {
-            run + 1
-        } else {
-            0
-        };
+    let mut run = 0u32;
+    for word in folded.as_bytes().split(|&b| b == b' ') {
+        run = if is_one_letter(word) { run + 1 } else { 0 };
         if run >= 4 {
             return true;
         }
-        chars_in_word = 0;
     }
     false
+}
+
+/// `word` is one alphabetic char (ASCII or not).
+fn is_one_letter(word: &[u8]) -> bool {
+    match word {
+        [b] => b.is_ascii_alphabetic(),
+        [first, ..] if *first >= 0x80 && word.len() <= 4 => std::str::from_utf8(word)
+            .ok()
+            .and_then(|w| {
+                let mut chars = w.chars();
+                let c = chars.next()?;
+                chars.next().is_none().then(|| c.is_alphabetic())
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 fn leet(c: char) -> Option<char> {
