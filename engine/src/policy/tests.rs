@@ -520,21 +520,31 @@ fn a_recurring_value_covers_a_shorter_finding_inside_its_copy() {
     assert_eq!(restored, text);
 }
 
-/// A copy that only overlaps another finding is masked together with it, as
-/// one value: `AB-1234` found alone, then glued into `xAB-1234-CD` where
-/// only `1234-CD` is found; no part of either may stay.
-#[test]
-fn a_recurring_value_and_a_finding_it_overlaps_are_masked_as_one() {
-    let e = engine(
-        r#"{"detectors": {"custom": [{"type": "ab_code", "pattern": "\\bAB-\\d{4}\\b"},
-                                     {"type": "cd_code", "pattern": "\\b\\d{4}-CD\\b"}]},
-            "profiles": {"default": {"actions": {"custom": "mask"}}}}"#,
-    );
+/// `AB-1234` found alone, then glued into `xAB-1234-CD` where only
+/// `1234-CD` is found, under the profile's `actions`: checks that no part of
+/// either reaches the upstream; returns what the client gets back.
+fn overlapping_codes(actions: Value) -> (&'static str, String) {
+    let config = json!({
+        "detectors": {"custom": [
+            {"type": "ab_code", "pattern": "\\bAB-\\d{4}\\b"},
+            {"type": "cd_code", "pattern": "\\b\\d{4}-CD\\b"}
+        ]},
+        "profiles": {"default": {"actions": actions}}
+    });
+    let e = engine(&config.to_string());
     let text = "code AB-1234 here, then xAB-1234-CD there";
     let (masked, restored) = mask_and_restore(&e, text);
     for part in ["AB-", "1234", "-CD"] {
         assert!(!masked.contains(part), "{part} in {masked}");
     }
+    (text, restored)
+}
+
+/// A copy that only overlaps another finding is masked together with it, as
+/// one value, and comes back whole.
+#[test]
+fn a_recurring_value_and_a_finding_it_overlaps_are_masked_as_one() {
+    let (text, restored) = overlapping_codes(json!({"custom": "mask"}));
     assert_eq!(restored, text);
 }
 
@@ -542,16 +552,7 @@ fn a_recurring_value_and_a_finding_it_overlaps_are_masked_as_one() {
 /// redacted value must never come back through a placeholder.
 #[test]
 fn an_overlap_with_a_redacted_part_is_redacted_whole() {
-    let e = engine(
-        r#"{"detectors": {"custom": [{"type": "ab_code", "pattern": "\\bAB-\\d{4}\\b"},
-                                     {"type": "cd_code", "pattern": "\\b\\d{4}-CD\\b"}]},
-            "profiles": {"default": {"actions": {"ab_code": "mask", "cd_code": "redact"}}}}"#,
-    );
-    let text = "code AB-1234 here, then xAB-1234-CD there";
-    let (masked, restored) = mask_and_restore(&e, text);
-    for part in ["AB-", "1234", "-CD"] {
-        assert!(!masked.contains(part), "{part} in {masked}");
-    }
+    let (_, restored) = overlapping_codes(json!({"ab_code": "mask", "cd_code": "redact"}));
     assert!(!restored.contains("1234-CD"), "{restored}");
     assert!(restored.starts_with("code AB-1234 here"), "{restored}");
 }
