@@ -334,4 +334,12 @@ fn failed_inference_under_fail_open_skips_ner_and_counts_it() {
         "NER was skipped: {body}"
     );
     assert_eq!(e.ner_failures(), 2);
+    // A skipped inference is no answer to keep: the resent text is scanned
+    // again, not served from the scan cache.
+    let outcome = e.sanitize_request(&route(&e, "default"), None, &chat(&text));
+    let crate::RequestOutcome::Forward { report, .. } = outcome else {
+        panic!("rejected although fail_mode is open")
+    };
+    assert_eq!(report.bytes_cached, 0);
+    assert_eq!(e.ner_failures(), 3);
 }
