@@ -26,12 +26,41 @@ pub(crate) struct Blob {
 /// Every run of `text` that decodes (base64, base64url or hex) to printable
 /// UTF-8 text.
 pub(crate) fn blobs(text: &str) -> Vec<Blob> {
-    let bytes = text.as_bytes();
+    candidate_runs(text.as_bytes())
+        .into_iter()
+        .filter_map(|(start, end)| {
+            let decoded = decode(text.get(start..end)?)?;
+            Some(Blob {
+                start,
+                end,
+                decoded,
+            })
+        })
+        .collect()
+}
+
+/// Byte ranges of the alphabet runs, with their `=` padding, of
+/// `MIN_RUN..=MAX_RUN` bytes. Every request text goes through this and prose
+/// has no such run, so it looks `MIN_RUN` bytes ahead first: a run starting
+/// before the last byte there that is neither alphabet nor padding ends at
+/// that byte, too short to count, so the scan jumps past it (a few bytes
+/// read per word instead of every byte).
+fn candidate_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if !is_alphabet(bytes.get(i).copied().unwrap_or(b' ')) {
-            i += 1;
+        let ahead = bytes
+            .get(i..bytes.len().min(i + MIN_RUN))
+            .unwrap_or_default();
+        if let Some(cut) = ahead.iter().rposition(|&b| !is_alphabet(b) && b != b'=') {
+            i += cut + 1;
+            continue;
+        }
+        // Stray padding (only `=` and alphabet bytes are ahead).
+        if bytes.get(i) == Some(&b'=') {
+            while bytes.get(i) == Some(&b'=') {
+                i += 1;
+            }
             continue;
         }
         let start = i;
@@ -42,18 +71,8 @@ pub(crate) fn blobs(text: &str) -> Vec<Blob> {
         while bytes.get(i) == Some(&b'=') && i - start < MAX_RUN {
             i += 1;
         }
-        let len = i - start;
-        if !(MIN_RUN..=MAX_RUN).contains(&len) {
-            continue;
-        }
-        if let Some(run) = text.get(start..i)
-            && let Some(decoded) = decode(run)
-        {
-            out.push(Blob {
-                start,
-                end: i,
-                decoded,
-            });
+        if (MIN_RUN..=MAX_RUN).contains(&(i - start)) {
+            out.push((start, i));
         }
     }
     out
@@ -100,6 +119,46 @@ fn decode_base64(run: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The runs a byte at a time, without looking ahead: what
+    /// [`candidate_runs`] must agree with.
+    fn runs_by_the_rules(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_alphabet(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_alphabet(bytes[i]) {
+                i += 1;
+            }
+            while i < bytes.len() && bytes[i] == b'=' && i - start < MAX_RUN {
+                i += 1;
+            }
+            if (MIN_RUN..=MAX_RUN).contains(&(i - start)) {
+                out.push((start, i));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn looking_ahead_finds_the_runs_the_rules_find(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof!["[a-z0-9+/_-]{1,40}", "[ .=é\n]{1,3}", "={1,4}"],
+                0..16,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(
+                candidate_runs(text.as_bytes()),
+                runs_by_the_rules(text.as_bytes())
+            );
+        }
+    }
 
     #[test]
     fn base64_and_hex_runs_decode_to_their_text() {
