@@ -169,6 +169,24 @@ pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Ite
     })
 }
 
+/// Every maximal run of ASCII digits in `text`, as a byte range: the bare
+/// numbers, without [`digit_runs`]' grouping (nothing to allocate or look
+/// back at per number).
+pub(super) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        i += bytes.get(i..)?.iter().position(u8::is_ascii_digit)?;
+        let start = i;
+        i += bytes
+            .get(i..)?
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(bytes.len() - i);
+        Some((start, i))
+    })
+}
+
 /// True when `text` holds at least `n` ASCII digits: a cheap test that lets
 /// a numeric detector skip texts that cannot hold its value.
 pub(super) fn has_digits(text: &str, n: usize) -> bool {
@@ -249,6 +267,17 @@ mod tests {
             .map(|r| (r.start, r.end))
             .collect();
         assert_eq!(glued, [(2, 3), (4, 13)]);
+    }
+
+    proptest::proptest! {
+        /// The bare sequences are the runs of [`digit_runs`] without
+        /// separators.
+        #[test]
+        fn digit_sequences_are_the_runs_without_separators(text in "[0-9a é-]{0,40}") {
+            let runs: Vec<(usize, usize)> =
+                digit_runs(&text, b"").map(|r| (r.start, r.end)).collect();
+            proptest::prop_assert_eq!(digit_sequences(&text).collect::<Vec<_>>(), runs);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Russian national identifiers: the taxpayer number (ИНН) and the
 //! insurance number (СНИЛС), both confirmed by their official checksums.
 
-use super::bounds::{digit_runs, has_digits, numeric_bounds_ok};
+use super::bounds::{digit_sequences, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -48,17 +48,17 @@ impl Detector for InnDetector {
         if !has_digits(text, 10) {
             return;
         }
-        for run in digit_runs(text, b"") {
-            let len = run.end - run.start;
-            let bounded = numeric_bounds_ok(text, run.start, run.end)
-                || (len == 10 && kpp_follows(text, run.start, run.end));
-            if !(len == 10 || len == 12) || !bounded {
+        for (start, end) in digit_sequences(text) {
+            let len = end - start;
+            if !(len == 10 || len == 12) {
                 continue;
             }
-            if !text.get(run.start..run.end).is_some_and(inn_valid) {
+            let bounded =
+                numeric_bounds_ok(text, start, end) || (len == 10 && kpp_follows(text, start, end));
+            if !bounded || !text.get(start..end).is_some_and(inn_valid) {
                 continue;
             }
-            let score = if has_context(text, run.start, run.end, CONTEXT_WINDOW, &self.context) {
+            let score = if has_context(text, start, end, CONTEXT_WINDOW, &self.context) {
                 INN_SCORE_CONTEXT
             } else if len == 12 {
                 INN_SCORE_BARE
@@ -66,8 +66,8 @@ impl Detector for InnDetector {
                 continue;
             };
             out.push(candidate(
-                run.start,
-                run.end,
+                start,
+                end,
                 INN_ID,
                 score,
                 priority::VALIDATED_PII,
