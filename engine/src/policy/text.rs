@@ -151,7 +151,12 @@ impl<'a> RequestSanitizer<'a> {
         if self.enforce && !spans.is_empty() {
             let spans =
                 cover_recurrences(text, spans, self.vault).map_err(SanitizeError::VaultFull)?;
-            *text = rewrite_spans(text, &spans);
+            *text = splice(
+                text,
+                spans
+                    .iter()
+                    .map(|s| (s.range.clone(), s.replacement.as_str())),
+            );
             self.changed = true;
         }
         Ok(())
@@ -323,17 +328,19 @@ fn per_value_copies(text: &str, values: &[(&str, usize)]) -> Vec<(usize, usize)>
         .collect()
 }
 
-/// `text` with each span replaced; spans are sorted and disjoint.
-fn rewrite_spans(text: &str, spans: &[Span<'_>]) -> String {
+/// `text` with each byte range replaced; ranges are sorted, and one that
+/// overlaps the previous is skipped. The one splice behind request masking
+/// and output redaction.
+fn splice<'r>(text: &str, edits: impl IntoIterator<Item = (Range<usize>, &'r str)>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for span in spans {
-        if span.range.start < last {
+    for (range, replacement) in edits {
+        if range.start < last {
             continue;
         }
-        out.push_str(text.get(last..span.range.start).unwrap_or(""));
-        out.push_str(&span.replacement);
-        last = span.range.end;
+        out.push_str(text.get(last..range.start).unwrap_or(""));
+        out.push_str(replacement);
+        last = range.end;
     }
     out.push_str(text.get(last..).unwrap_or(""));
     out
@@ -409,26 +416,6 @@ pub(crate) fn channel_of(role: TextRole) -> InjectionChannel {
     }
 }
 
-/// `text` with each finding's span replaced by its replacement (`None`
-/// keeps the original). Findings are sorted and disjoint.
-pub(crate) fn rewrite(text: &str, findings: &[Finding], replacements: &[Option<String>]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (finding, replacement) in findings.iter().zip(replacements) {
-        let Some(replacement) = replacement else {
-            continue;
-        };
-        if finding.byte_start < last {
-            continue;
-        }
-        out.push_str(text.get(last..finding.byte_start).unwrap_or(""));
-        out.push_str(replacement);
-        last = finding.byte_end;
-    }
-    out.push_str(text.get(last..).unwrap_or(""));
-    out
-}
-
 /// Redacts, in model output, every value the profile does not allow.
 /// Returns the rewritten text (or `None` when nothing changed) and the
 /// number of values redacted. Output can't be blocked once it streams, so
@@ -460,7 +447,13 @@ pub(crate) fn redact_findings(
         return (None, 0);
     }
     (
-        Some(rewrite(text, findings, &replacements)),
+        Some(splice(
+            text,
+            findings
+                .iter()
+                .zip(&replacements)
+                .filter_map(|(f, r)| Some((f.byte_start..f.byte_end, r.as_deref()?))),
+        )),
         u32::try_from(n).unwrap_or(u32::MAX),
     )
 }
