@@ -406,11 +406,11 @@ pub struct InjectionDetector {
     phrases: Vec<(usize, f64, LazyRegex)>,
     mention: Regex,
     discussion: Regex,
-    markers: Vec<(f64, Regex)>,
+    /// Every marker in one set (one pass over the text), with its weight.
+    markers: RegexSet,
+    marker_weights: Vec<f64>,
     markdown_image: Regex,
     markdown_link: Regex,
-    base64_blob: Regex,
-    hex_blob: Regex,
 }
 
 impl std::fmt::Debug for InjectionDetector {
@@ -463,24 +463,23 @@ impl InjectionDetector {
             let exact = LazyRegex::new(folded_pattern(pattern), path, compile_phrase);
             phrases.push((*kind, *weight, exact));
         }
-        let mut markers = Vec::new();
-        for (weight, pattern) in MARKERS {
-            markers.push((*weight, compile(pattern)?));
-        }
+        let markers = RegexSetBuilder::new(MARKERS.iter().map(|(_, pattern)| pattern))
+            .size_limit(16 * 1024 * 1024)
+            .dfa_size_limit(16 * 1024 * 1024)
+            .build()
+            .map_err(|err| ConfigError::new("injection", format!("built-in markers: {err}")))?;
         Ok(InjectionDetector {
             set,
             phrases,
             mention: compile(&format!(r#"\b(?:{MENTION})[ "]*$"#))?,
             discussion: compile(&folded_pattern(DISCUSSION))?,
             markers,
+            marker_weights: MARKERS.iter().map(|(weight, _)| *weight).collect(),
             // Unbounded on purpose: a bounded repetition of a Unicode class
             // is compiled as that many copies of it (`{1,2048}` made these
             // two regexes most of the filter's memory). Matching stays linear.
             markdown_image: compile(r"!\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)")?,
             markdown_link: compile(r"\[[^\]\n]*\]\(\s*<?(https?://[^\s)>]+)")?,
-            base64_blob: compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")?,
-            // ASCII boundaries around ASCII digits: the lazy DFA stays on.
-            hex_blob: compile(r"(?-u:\b)(?:[0-9a-fA-F]{2}){12,}(?-u:\b)")?,
         })
     }
 
@@ -554,8 +553,8 @@ impl InjectionDetector {
     }
 
     fn score_markers(&self, plain: &str, scores: &mut [f64; KINDS.len()]) {
-        for (weight, regex) in &self.markers {
-            if regex.is_match(plain) {
+        for index in self.markers.matches(plain).iter() {
+            if let Some(weight) = self.marker_weights.get(index) {
                 scores[ROLE] = scores[ROLE].max(*weight);
             }
         }
@@ -602,20 +601,17 @@ impl InjectionDetector {
     /// again. Only strong evidence inside counts (gibberish decodes often).
     fn score_encoded(&self, plain: &str, folded: &str, scores: &mut [f64; KINDS.len()]) {
         let mut decoded_texts: Vec<String> = Vec::new();
-        for m in self.base64_blob.find_iter(plain).take(MAX_BLOBS) {
-            if m.len() > MAX_BLOB_BYTES {
-                continue;
-            }
-            if let Some(text) = base64::decode(m.as_str(), MAX_BLOB_BYTES).and_then(printable_text)
+        for run in blobs::base64_runs(plain).take(MAX_BLOBS) {
+            if let Some(blob) = plain.get(run).filter(|b| b.len() <= MAX_BLOB_BYTES)
+                && let Some(text) = base64::decode(blob, MAX_BLOB_BYTES).and_then(printable_text)
             {
                 decoded_texts.push(text);
             }
         }
-        for m in self.hex_blob.find_iter(plain).take(MAX_BLOBS) {
-            if m.len() > MAX_BLOB_BYTES {
-                continue;
-            }
-            if let Some(text) = decode_hex(m.as_str()).and_then(printable_text) {
+        for run in blobs::hex_runs(plain).take(MAX_BLOBS) {
+            if let Some(blob) = plain.get(run).filter(|b| b.len() <= MAX_BLOB_BYTES)
+                && let Some(text) = decode_hex(blob).and_then(printable_text)
+            {
                 decoded_texts.push(text);
             }
         }
@@ -968,5 +964,6 @@ fn query_carries_data(url: &str) -> bool {
     })
 }
 
+mod blobs;
 #[cfg(test)]
 mod tests;

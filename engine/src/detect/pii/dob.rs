@@ -3,7 +3,7 @@
 //! so only a valid calendar date next to "DOB", "born", "дата рождения" and
 //! the like counts.
 
-use super::bounds::{has_digits, numeric_bounds_ok};
+use super::bounds::{digit_sequences, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -92,7 +92,7 @@ impl DobDetector {
 
 impl Detector for DobDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !has_digits(text, 5) || !self.prefilter.is_match(text) {
+        if !has_year(text) || !has_digits(text, 5) || !self.prefilter.is_match(text) {
             return;
         }
         // Dates are everywhere in logs and JSON; the cheap checks go first
@@ -111,6 +111,21 @@ impl Detector for DobDetector {
             }
         }
     }
+}
+
+/// True when `text` holds a year a date could end in: every date form the
+/// regex reads has its year as a run of exactly four ASCII digits (a
+/// boundary or separator on each side), and `date_ok` takes 1900–2099 only.
+/// Most texts have none, and this skips the context-word search, which in
+/// wasm is a pass over the whole text.
+fn has_year(text: &str) -> bool {
+    digit_sequences(text).any(|(start, end)| {
+        end - start == 4
+            && text
+                .get(start..end)
+                .and_then(|year| year.parse::<u32>().ok())
+                .is_some_and(|year| (MIN_YEAR..=MAX_YEAR).contains(&year))
+    })
 }
 
 /// The captured day, month and year form a real calendar date. `03/04/1990`
@@ -183,5 +198,44 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(found(text), *want, "{text}");
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The year gate never hides a date the regex and `date_ok` accept.
+        #[test]
+        fn every_date_has_a_year(text in dates()) {
+            let detector = DobDetector::new().unwrap();
+            for m in detector.date.find_iter(&text) {
+                let valid = detector.date.captures_at(&text, m.start()).is_some_and(|c| date_ok(&c));
+                proptest::prop_assert!(!valid || has_year(&text), "{text:?}: {}", m.as_str());
+            }
+        }
+    }
+
+    /// Date-shaped text: numbers of every length, separators, month names.
+    fn dates() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            "[0-9]{1,5}",
+            "(19|20)[0-9]{2}",
+            "[0-3]?[0-9][./-][01]?[0-9][./-](19|20)[0-9]{2}",
+            "(19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]",
+            "[0-3]?[0-9] (March|Sept|мая|dec),? (19|20)[0-9]{2}",
+            "[-./ ,]",
+            "(March|Sept|мая|dec)",
+            "[a_é]",
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|parts| parts.concat())
+    }
+
+    #[test]
+    fn year_gate() {
+        assert!(has_year("born 1987-04-12"));
+        assert!(has_year("2099"));
+        assert!(has_year("1 March 1900"));
+        assert!(!has_year("order 12345 at 18:04, room 2100, code 19877"));
+        assert!(!has_year("no digits"));
     }
 }

@@ -285,6 +285,9 @@ impl MacDetector {
 
 impl Detector for MacDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        if !has_mac_shape(text.as_bytes()) {
+            return;
+        }
         for m in self.regex.find_iter(text) {
             if mac_ok(text, m.start(), m.end()) {
                 out.push(candidate(
@@ -297,6 +300,27 @@ impl Detector for MacDetector {
             }
         }
     }
+}
+
+/// True when `bytes` holds the start of one of the three MAC forms: a
+/// separator with two hex digits on each side and the same separator three
+/// bytes on (`aa:bb:`, `aa-bb-`), or a dot with four hex digits on each side
+/// and another dot five bytes on (`aabb.ccdd.`). Every match of the regex
+/// holds one, and the separators are found with `memchr`, so the texts
+/// without (nearly all) skip the regex pass, a lazy-DFA step per byte in
+/// wasm.
+fn has_mac_shape(bytes: &[u8]) -> bool {
+    let hex = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit))
+    };
+    memchr::memchr3_iter(b':', b'-', b'.', bytes).any(|i| match bytes.get(i) {
+        Some(b'.') => {
+            bytes.get(i + 5) == Some(&b'.') && hex(i.wrapping_sub(4)..i) && hex(i + 1..i + 5)
+        }
+        sep => bytes.get(i + 3) == sep && hex(i.wrapping_sub(2)..i) && hex(i + 1..i + 3),
+    })
 }
 
 fn mac_ok(text: &str, start: usize, end: usize) -> bool {
@@ -325,6 +349,45 @@ fn mac_ok(text: &str, start: usize, end: usize) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// MAC-shaped text: hex pairs and quads joined by every separator.
+    fn mac_texts() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[0-9a-fA-F]{1,4}",
+            "([0-9a-f]{2}[:-]){5}[0-9a-f]{2}",
+            "[0-9a-f]{4}\\.[0-9A-F]{4}\\.[0-9a-f]{4}",
+            "[:.-]",
+            "[ g_é]",
+        ];
+        proptest::collection::vec(piece, 0..16).prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The shape gate never hides a match of the regex.
+        #[test]
+        fn every_mac_match_has_the_shape(text in mac_texts()) {
+            let detector = MacDetector::new().unwrap();
+            if let Some(m) = detector.regex.find(&text) {
+                prop_assert!(has_mac_shape(text.as_bytes()), "{text:?}: {}", m.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn mac_shape_gate() {
+        for text in [
+            "aa:bb:cc:dd:ee:ff",
+            "x 00-1A-2b-3c-4d-5e.",
+            "0123.4567.89ab",
+        ] {
+            assert!(has_mac_shape(text.as_bytes()), "{text}");
+        }
+        for text in ["a:b:c", "12-34", "1.2.3.4", "see e.g. the man-page: ok", ""] {
+            assert!(!has_mac_shape(text.as_bytes()), "{text}");
+        }
+    }
 
     proptest! {
         /// Jumping between needles finds exactly the runs that hold one.

@@ -54,7 +54,7 @@ impl PassportDetector {
 
 impl Detector for PassportDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !has_digits(text, 2) || !self.prefilter.is_match(text) {
+        if !has_id_run(text.as_bytes()) || !has_digits(text, 2) || !self.prefilter.is_match(text) {
             return;
         }
         for m in self.value.find_iter(text) {
@@ -69,6 +69,38 @@ impl Detector for PassportDetector {
             }
         }
     }
+}
+
+/// Shortest id the value regex takes, and the digits an id needs.
+const MIN_ID: usize = 6;
+const MIN_ID_DIGITS: usize = 2;
+
+/// True when `bytes` holds a run of at least six upper-case letters and
+/// digits with two digits or more. Every value the detector accepts lies in
+/// one (a Russian number ends in six digits; a generic id is such a run), and
+/// most texts have none, so the context-word search, a pass over the whole
+/// text in wasm, is skipped. Looks six bytes ahead and jumps past the last
+/// byte that cannot be in a run, so lower-case prose costs a read or two per
+/// word.
+fn has_id_run(bytes: &[u8]) -> bool {
+    let in_run = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    let mut i = 0;
+    while let Some(ahead) = bytes.get(i..i + MIN_ID) {
+        if let Some(cut) = ahead.iter().rposition(|b| !in_run(b)) {
+            i += cut + 1;
+            continue;
+        }
+        let end = bytes
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|b| !in_run(b)))
+            .map_or(bytes.len(), |n| i + n);
+        let run = bytes.get(i..end).unwrap_or_default();
+        if run.iter().filter(|b| b.is_ascii_digit()).count() >= MIN_ID_DIGITS {
+            return true;
+        }
+        i = end;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -102,6 +134,43 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(found(text), *want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The run gate never hides a value the regex takes with its digits.
+        #[test]
+        fn every_value_lies_in_an_id_run(text in ids()) {
+            let detector = PassportDetector::new().unwrap();
+            for m in detector.value.find_iter(&text) {
+                let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+                proptest::prop_assert!(digits < 2 || has_id_run(text.as_bytes()), "{text:?}: {}", m.as_str());
+            }
+        }
+    }
+
+    /// Id-shaped text: digit groups, upper-case runs, the number words.
+    fn ids() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            "[0-9]{1,6}",
+            "[A-Z0-9]{1,9}",
+            "[0-9]{2} ?[0-9]{2},? (№|N|No\\.?|номер|number) ?[0-9]{6}",
+            "[ ,.a_é]",
+            "(№|N|No|номер|number)",
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|parts| parts.concat())
+    }
+
+    #[test]
+    fn id_run_gate() {
+        for text in ["4514 582931", "X4R7T92K1", "No.548213907", "number123456"] {
+            assert!(has_id_run(text.as_bytes()), "{text}");
+        }
+        for text in ["4539 1488 0343", "ABCDEFG1", "EXPIRED", "536-22-1847", "x"] {
+            assert!(!has_id_run(text.as_bytes()), "{text}");
         }
     }
 }
