@@ -322,7 +322,7 @@ impl<'a> Iterator for Placeholders<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let bytes = self.text.as_bytes();
-        while let Some(offset) = bytes.get(self.pos..)?.iter().position(|&b| b == b'[') {
+        while let Some(offset) = memchr::memchr(b'[', bytes.get(self.pos..)?) {
             let start = self.pos + offset;
             let mut matcher = Matcher::new();
             let mut i = start + 1;

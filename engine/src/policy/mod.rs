@@ -172,7 +172,11 @@ impl Engine {
             limits.max_vault_entries,
         );
         // Placeholder-shaped text the client sent can never be restored.
-        vault.reserve_input(&String::from_utf8_lossy(body));
+        // (`from_utf8` first: its ASCII fast path beats the lossy decoder.)
+        match std::str::from_utf8(body) {
+            Ok(text) => vault.reserve_input(text),
+            Err(_) => vault.reserve_input(&String::from_utf8_lossy(body)),
+        }
         // No body (a GET, a probe): nothing to inspect, nothing to leak;
         // the answer is still checked.
         let empty = body.trim_ascii().is_empty();

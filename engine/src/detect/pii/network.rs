@@ -302,24 +302,29 @@ impl Detector for MacDetector {
     }
 }
 
-/// True when `bytes` holds the start of one of the three MAC forms: a
-/// separator with two hex digits on each side and the same separator three
-/// bytes on (`aa:bb:`, `aa-bb-`), or a dot with four hex digits on each side
-/// and another dot five bytes on (`aabb.ccdd.`). Every match of the regex
-/// holds one, and the separators are found with `memchr`, so the texts
-/// without (nearly all) skip the regex pass, a lazy-DFA step per byte in
-/// wasm.
+/// True when `bytes` holds one of the three MAC forms whole: six hex pairs
+/// joined by five of the same `:` or `-` (`aa:bb:cc:dd:ee:ff`), or three hex
+/// quads joined by two dots (`aabb.ccdd.eeff`). Every match of the regex is
+/// one, and the separators are found with `memchr`, so texts without (nearly
+/// all, even with dates and SSNs) skip the regex pass, a lazy-DFA step per
+/// byte in wasm.
 fn has_mac_shape(bytes: &[u8]) -> bool {
-    let hex = |range: std::ops::Range<usize>| {
+    let hex = |at: usize, len: usize| {
         bytes
-            .get(range)
+            .get(at..at.saturating_add(len))
             .is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit))
     };
-    memchr::memchr3_iter(b':', b'-', b'.', bytes).any(|i| match bytes.get(i) {
-        Some(b'.') => {
-            bytes.get(i + 5) == Some(&b'.') && hex(i.wrapping_sub(4)..i) && hex(i + 1..i + 5)
-        }
-        sep => bytes.get(i + 3) == sep && hex(i.wrapping_sub(2)..i) && hex(i + 1..i + 3),
+    // `i` is the first separator of the form.
+    memchr::memchr3_iter(b':', b'-', b'.', bytes).any(|i| {
+        let Some(&sep) = bytes.get(i) else {
+            return false;
+        };
+        let (group, groups) = if sep == b'.' { (4, 3) } else { (2, 6) };
+        hex(i.wrapping_sub(group), group)
+            && (1..groups).all(|k| {
+                let at = i + (group + 1) * (k - 1);
+                bytes.get(at) == Some(&sep) && hex(at + 1, group)
+            })
     })
 }
 
@@ -384,7 +389,17 @@ mod tests {
         ] {
             assert!(has_mac_shape(text.as_bytes()), "{text}");
         }
-        for text in ["a:b:c", "12-34", "1.2.3.4", "see e.g. the man-page: ok", ""] {
+        for text in [
+            "a:b:c",
+            "12-34",
+            "1.2.3.4",
+            "see e.g. the man-page: ok",
+            "",
+            "SSN 536-22-1847",
+            "aa:bb:cc:dd:ee",
+            "aa:bb-cc:dd:ee:ff",
+            "0123.4567.89a",
+        ] {
             assert!(!has_mac_shape(text.as_bytes()), "{text}");
         }
     }

@@ -399,6 +399,13 @@ fn error_messages_name_the_place() {
 }
 
 proptest! {
+    /// Escapes anywhere in and across the eight-byte words.
+    #[test]
+    fn strings_escape_like_serde_json_anywhere(text in "[a-z \"\\\\\u{0}-\u{1f}\u{7f}é🙂]{0,40}") {
+        let value = Value::String(text);
+        prop_assert_eq!(serialize(&value), serde_json::to_vec(&value).unwrap());
+    }
+
     #[test]
     fn serialize_then_parse_is_identity(value in arb_value()) {
         let bytes = serialize(&value);
