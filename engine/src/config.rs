@@ -104,7 +104,7 @@ pub struct DetectorsConfig {
     /// The NER tier (names, addresses, ID numbers in free text). Needs an
     /// engine built with the `ner` feature and given the model's bytes.
     pub ner: NerConfig,
-    /// Texts whose findings are remembered per VM (keyed by SHA-256, no
+    /// Texts whose findings are remembered per VM (keyed by BLAKE3, no
     /// text kept), so history that chat clients resend with every request
     /// is scanned once; 0: off.
     pub cache_entries: usize,
@@ -145,7 +145,7 @@ pub struct NerConfig {
     pub window_tokens: usize,
     /// Tokens shared by consecutive windows, so no entity is cut at an edge.
     pub window_overlap: usize,
-    /// Texts whose spans are remembered (keyed by SHA-256), so history that
+    /// Texts whose spans are remembered (keyed by BLAKE3), so history that
     /// chat clients resend with every request is inferred once; 0: off.
     pub cache_entries: usize,
 }
