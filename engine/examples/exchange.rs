@@ -19,7 +19,9 @@
 //! exchange (which compiles lazily built rules) and an FNV-1a digest of the
 //! first restored answer, which must not change when the engine gets faster.
 
-use shroud_engine::{Engine, RequestInfo, RequestOutcome};
+mod common;
+
+use shroud_engine::{Engine, RequestOutcome};
 use std::time::Instant;
 
 const MARK: &[u8] = b"qqqqqq";
@@ -53,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .copy_from_slice(&spelled(n));
         let answer = exchange(&engine, &request)?;
         if n == 0 {
-            digest = fnv(&answer);
+            digest = common::fnv(0xcbf2_9ce4_8422_2325, &answer);
         }
         std::hint::black_box(answer);
     }
@@ -65,14 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Request in, restored answer out.
 fn exchange(engine: &Engine, request: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let info = RequestInfo {
-        path: "/v1/chat/completions",
-        authority: "api.openai.com",
-        headers: &[],
-        route_name: None,
-        route_profile: None,
-    };
-    let route = engine.route(&info);
+    let route = engine.route(&common::openai_chat());
     let RequestOutcome::Forward { body, session, .. } =
         engine.sanitize_request(&route, Some("application/json"), request)
     else {
@@ -104,10 +99,4 @@ fn spelled(mut n: u32) -> [u8; 6] {
         n /= 26;
     }
     out
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -18,7 +18,10 @@
 //! `findings` and `digest` (FNV-1a over every finding's type and offsets)
 //! must not change when the engine gets faster: the result is the contract.
 
-use shroud_engine::{Engine, Finding, RequestInfo, RequestOutcome};
+mod common;
+
+use common::fnv;
+use shroud_engine::{Engine, Finding, RequestOutcome};
 use std::time::Instant;
 
 /// "Every detector on": the defaults plus corporate markers and one custom
@@ -78,14 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if modes.split(',').any(|m| m == "chat") {
             let body = chat_request(&text);
-            let info = RequestInfo {
-                path: "/v1/chat/completions",
-                authority: "api.openai.com",
-                headers: &[],
-                route_name: None,
-                route_profile: None,
-            };
-            let route = engine.route(&info);
+            let route = engine.route(&common::openai_chat());
             let sanitize = || engine.sanitize_request(&route, Some("application/json"), &body);
             let (count, digest) = match sanitize() {
                 RequestOutcome::Forward {
@@ -146,14 +142,6 @@ fn digest(findings: &[Finding]) -> u64 {
             .iter()
             .fold(h, |h, n| fnv(h, &n.to_le_bytes()))
     })
-}
-
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 /// An OpenAI chat request whose messages hold `text` in turns of ≤16 KB.
