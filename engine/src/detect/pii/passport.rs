@@ -3,7 +3,7 @@
 //! a Russian `4510 123456`) are shared by countless ids, so a value only
 //! counts with a passport word close to it.
 
-use super::bounds::{has_digits, numeric_bounds_ok};
+use super::bounds::numeric_bounds_ok;
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -54,7 +54,8 @@ impl PassportDetector {
 
 impl Detector for PassportDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !has_id_run(text.as_bytes()) || !has_digits(text, 2) || !self.prefilter.is_match(text) {
+        // An id run holds the two digits an id needs.
+        if !has_id_run(text.as_bytes()) || !self.prefilter.is_match(text) {
             return;
         }
         for m in self.value.find_iter(text) {
