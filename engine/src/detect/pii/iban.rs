@@ -3,7 +3,7 @@
 //! BBAN that makes up that country's exact length, written compact or in
 //! groups of four separated by single spaces, and the mod-97 check.
 
-use super::bounds::{has_digits, next_char, prev_char};
+use super::bounds::{digit_sequences, has_digits, next_char, prev_char};
 use super::candidate;
 use crate::detect::validate::{iban_length, mod97};
 use crate::detect::{Candidate, Detector, priority};
@@ -20,16 +20,18 @@ impl Detector for IbanDetector {
         if !has_digits(text, 2) {
             return;
         }
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i + 4 <= bytes.len() {
-            let maybe_start = bytes.get(i).is_some_and(u8::is_ascii_uppercase);
-            let Some(end) = maybe_start.then(|| iban_at(text, i)).flatten() else {
-                i += 1;
+        // The check digits start a digit run right after the two letters of
+        // the country, so only the byte two before each run can start one
+        // (most texts have few runs; every byte was tried before).
+        let mut next = 0;
+        for (digits, _) in digit_sequences(text) {
+            let Some(start) = digits.checked_sub(2).filter(|s| *s >= next) else {
                 continue;
             };
-            out.push(candidate(i, end, ID, SCORE, priority::VALIDATED_PII));
-            i = end;
+            if let Some(end) = iban_at(text, start) {
+                out.push(candidate(start, end, ID, SCORE, priority::VALIDATED_PII));
+                next = end;
+            }
         }
     }
 }
@@ -83,6 +85,49 @@ fn iban_at(text: &str, start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The detector before it read digit runs: every byte tried as a start.
+    fn by_every_byte(text: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + 4 <= text.len() {
+            match text.as_bytes()[i]
+                .is_ascii_uppercase()
+                .then(|| iban_at(text, i))
+                .flatten()
+            {
+                Some(end) => {
+                    found.push((i, end));
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Starting only two bytes before digit runs finds the same IBANs.
+        #[test]
+        fn digit_runs_find_what_every_byte_found(parts in proptest::collection::vec(prop_oneof![
+            Just("DE50526018159083016613".to_string()),
+            Just("GB82 WEST 1234 5698 7654 32".to_string()),
+            Just("NL91ABNA0417164300".to_string()),
+            "[A-Z]{1,3}[0-9]{1,4}",
+            "[ a_é0-9]{1,3}",
+        ], 0..6)) {
+            let text = parts.concat();
+            let mut out = Vec::new();
+            if has_digits(&text, 2) {
+                IbanDetector.detect(&text, &mut out);
+                let found: Vec<(usize, usize)> = out.iter().map(|c| (c.start, c.end)).collect();
+                prop_assert_eq!(found, by_every_byte(&text));
+            }
+        }
+    }
 
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
