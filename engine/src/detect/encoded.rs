@@ -8,6 +8,8 @@
 //! (one level: no recursion) and reports any hit as a finding covering the
 //! WHOLE encoded run, so a mask or a block takes the blob as a unit.
 
+use super::lookahead::next_window;
+
 /// Shortest run worth decoding: 24 base64 chars hold 18 bytes, about the
 /// shortest secret the detectors recognise.
 const MIN_RUN: usize = 24;
@@ -41,21 +43,13 @@ pub(crate) fn blobs(text: &str) -> Vec<Blob> {
 
 /// Byte ranges of the alphabet runs, with their `=` padding, of
 /// `MIN_RUN..=MAX_RUN` bytes. Every request text goes through this and prose
-/// has no such run, so it looks `MIN_RUN` bytes ahead first: a run starting
-/// before the last byte there that is neither alphabet nor padding ends at
-/// that byte, too short to count, so the scan jumps past it (a few bytes
-/// read per word instead of every byte).
+/// has no such run, so it jumps between the places where `MIN_RUN` alphabet
+/// or padding bytes follow ([`next_window`]: a few bytes read per word).
 fn candidate_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        let ahead = bytes
-            .get(i..bytes.len().min(i + MIN_RUN))
-            .unwrap_or_default();
-        if let Some(cut) = ahead.iter().rposition(|&b| !is_alphabet(b) && b != b'=') {
-            i += cut + 1;
-            continue;
-        }
+    while let Some(at) = next_window(bytes, i, MIN_RUN, |b| is_alphabet(b) || b == b'=') {
+        i = at;
         // Stray padding (only `=` and alphabet bytes are ahead).
         if bytes.get(i) == Some(&b'=') {
             while bytes.get(i) == Some(&b'=') {

@@ -3,10 +3,11 @@
 //!
 //! Every request text is searched for both, prose has neither, and in wasm a
 //! regex pass over the whole text costs a lazy-DFA step per byte. Both
-//! searches look a run's minimum length ahead first and jump past the last
-//! byte that cannot belong to a run, so prose costs a few reads per word.
+//! searches jump between the places where a run's minimum length of its
+//! bytes follows ([`next_window`]), so prose costs a few reads per word.
 //! They find exactly what the regexes in the tests find, leftmost first.
 
+use crate::detect::lookahead::next_window;
 use std::ops::Range;
 
 /// Shortest base64 run worth decoding.
@@ -20,30 +21,18 @@ pub(super) fn base64_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < bytes.len() {
-            let ahead = bytes.get(i..(i + BASE64_MIN).min(bytes.len()))?;
-            if ahead.len() < BASE64_MIN {
-                i = bytes.len();
-                return None;
-            }
-            if let Some(cut) = ahead.iter().rposition(|&b| !is_base64(b)) {
-                i += cut + 1;
-                continue;
-            }
-            // `i` starts a run: the byte before it (if any) is not alphabet.
-            let start = i;
-            i += BASE64_MIN;
-            while bytes.get(i).copied().is_some_and(is_base64) {
-                i += 1;
-            }
-            let mut padding = 0;
-            while padding < 2 && bytes.get(i) == Some(&b'=') {
-                i += 1;
-                padding += 1;
-            }
-            return Some(start..i);
+        // A run starts here: the byte before it (if any) is not alphabet.
+        let start = next_window(bytes, i, BASE64_MIN, is_base64)?;
+        i = start + BASE64_MIN;
+        while bytes.get(i).copied().is_some_and(is_base64) {
+            i += 1;
         }
-        None
+        let mut padding = 0;
+        while padding < 2 && bytes.get(i) == Some(&b'=') {
+            i += 1;
+            padding += 1;
+        }
+        Some(start..i)
     })
 }
 
@@ -53,7 +42,8 @@ pub(super) fn hex_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < bytes.len() {
+        loop {
+            i = next_window(bytes, i, HEX_MIN, |b| b.is_ascii_hexdigit())?;
             // A run starts only where a word starts.
             if bytes.get(i.wrapping_sub(1)).copied().is_some_and(is_word) {
                 while bytes.get(i).copied().is_some_and(is_word) {
@@ -61,17 +51,6 @@ pub(super) fn hex_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
                 }
                 // Past the word's end, which is no hex digit.
                 i += 1;
-                continue;
-            }
-            let ahead = bytes.get(i..(i + HEX_MIN).min(bytes.len()))?;
-            if ahead.len() < HEX_MIN {
-                i = bytes.len();
-                return None;
-            }
-            if let Some(cut) = ahead.iter().rposition(|b| !b.is_ascii_hexdigit()) {
-                // Past the byte; if it is a word byte, the check above skips
-                // the rest of its word.
-                i += cut + 1;
                 continue;
             }
             let start = i;
@@ -84,7 +63,6 @@ pub(super) fn hex_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
                 return Some(start..i);
             }
         }
-        None
     })
 }
 

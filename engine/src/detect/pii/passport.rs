@@ -6,6 +6,7 @@
 use super::bounds::numeric_bounds_ok;
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
+use crate::detect::lookahead::next_window;
 use crate::detect::pattern::compile;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -80,17 +81,13 @@ const MIN_ID_DIGITS: usize = 2;
 /// digits with two digits or more. Every value the detector accepts lies in
 /// one (a Russian number ends in six digits; a generic id is such a run), and
 /// most texts have none, so the context-word search, a pass over the whole
-/// text in wasm, is skipped. Looks six bytes ahead and jumps past the last
-/// byte that cannot be in a run, so lower-case prose costs a read or two per
-/// word.
+/// text in wasm, is skipped. [`next_window`] jumps between the places six
+/// such bytes follow, so lower-case prose costs a read or two per word.
 fn has_id_run(bytes: &[u8]) -> bool {
     let in_run = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     let mut i = 0;
-    while let Some(ahead) = bytes.get(i..i + MIN_ID) {
-        if let Some(cut) = ahead.iter().rposition(|b| !in_run(b)) {
-            i += cut + 1;
-            continue;
-        }
+    while let Some(at) = next_window(bytes, i, MIN_ID, |b| in_run(&b)) {
+        i = at;
         let end = bytes
             .get(i..)
             .and_then(|rest| rest.iter().position(|b| !in_run(b)))
