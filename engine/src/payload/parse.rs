@@ -226,35 +226,47 @@ fn wide_encoding(body: &[u8]) -> Option<&'static str> {
 }
 
 /// Counts `[`/`{` nesting outside strings without parsing. Cheap, and it runs
-/// before the recursive parser so deep input never reaches it.
+/// before the recursive parser so deep input never reaches it. String
+/// contents (most of a chat body) are skipped with `memchr2` to the next
+/// quote or backslash: a byte-at-a-time walk cost ~10 % of a 64 KiB request
+/// in V8.
 fn check_depth(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &byte) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
         match byte {
-            b'"' => in_string = true,
+            b'"' => i = string_end(bytes, i + 1),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
-                    return Err(PayloadError::TooDeep { limit, offset });
+                    return Err(PayloadError::TooDeep { limit, offset: i });
                 }
+                i += 1;
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
         }
     }
     Ok(())
+}
+
+/// The offset just past the quote that closes the string whose contents
+/// start at `from` (the end of `bytes` when it never closes).
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    loop {
+        let Some(rest) = bytes.get(from..) else {
+            return bytes.len();
+        };
+        match memchr::memchr2(b'"', b'\\', rest) {
+            None => return bytes.len(),
+            // An escape: the byte after the backslash is never a delimiter.
+            Some(at) if rest.get(at) == Some(&b'\\') => from += at + 2,
+            Some(at) => return from + at + 1,
+        }
+    }
 }
 
 /// Why [`parse_document`] failed.

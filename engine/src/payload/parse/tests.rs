@@ -422,6 +422,13 @@ proptest! {
         prop_assert_eq!(ours, theirs);
     }
 
+    /// The string-skipping depth check agrees with a plain byte walk,
+    /// escapes and unclosed strings included.
+    #[test]
+    fn depth_check_matches_a_byte_walk(text in "[\\[\\]{}\"\\\\ a]{0,48}", limit in 0usize..5) {
+        prop_assert_eq!(check_depth(text.as_bytes(), limit), depth_by_bytes(text.as_bytes(), limit));
+    }
+
     #[test]
     fn parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
         let _ = parse_body(&bytes, &limits());
@@ -444,4 +451,34 @@ fn config_floats_still_parse_with_arbitrary_precision() {
     .unwrap();
     assert_eq!(config.detectors.min_secret_entropy, 2.5);
     assert_eq!(config.limits.max_json_depth, 12);
+}
+
+/// The depth check as it was, a byte at a time: the oracle for
+/// `check_depth`.
+fn depth_by_bytes(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (offset, &byte) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(PayloadError::TooDeep { limit, offset });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
