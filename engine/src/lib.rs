@@ -19,6 +19,7 @@ pub mod policy;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod stream;
+mod swar;
 pub mod vault;
 
 pub use config::Config;

@@ -5,6 +5,7 @@
 //! has no lookaround, so these checks live here.
 
 use crate::detect::context::has_context;
+use crate::swar;
 
 /// The character just before byte offset `i`.
 pub(super) fn prev_char(text: &str, i: usize) -> Option<char> {
@@ -140,8 +141,7 @@ pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Ite
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        let offset = bytes.get(i..)?.iter().position(u8::is_ascii_digit)?;
-        i += offset;
+        i = swar::find(bytes, i, swar::digits)?;
         let start = i;
         // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
         // they do not start a run of groups.
@@ -149,9 +149,7 @@ pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Ite
         let mut groups = Groups::new();
         loop {
             let group_start = i;
-            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
+            i = digits_end(bytes, i);
             groups.push((group_start, i));
             if glued {
                 break;
@@ -176,21 +174,21 @@ pub(super) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        i += bytes.get(i..)?.iter().position(u8::is_ascii_digit)?;
-        let start = i;
-        i += bytes
-            .get(i..)?
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(bytes.len() - i);
+        let start = swar::find(bytes, i, swar::digits)?;
+        i = digits_end(bytes, start);
         Some((start, i))
     })
+}
+
+/// The end of the run of ASCII digits at `from`.
+fn digits_end(bytes: &[u8], from: usize) -> usize {
+    swar::find(bytes, from, |w| !swar::digits(w)).unwrap_or(bytes.len())
 }
 
 /// True when `text` holds at least `n` ASCII digits: a cheap test that lets
 /// a numeric detector skip texts that cannot hold its value.
 pub(super) fn has_digits(text: &str, n: usize) -> bool {
-    n == 0 || text.bytes().filter(u8::is_ascii_digit).nth(n - 1).is_some()
+    swar::has_at_least(text.as_bytes(), n, swar::digits)
 }
 
 /// True when one of `words` ends within `window` characters before `start`

@@ -10,6 +10,7 @@ use super::bounds::{has_digits, next_char, prev_char};
 use super::{candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::{Candidate, Detector, priority};
+use crate::swar;
 
 pub(super) const ID: &str = "phone_number";
 
@@ -91,13 +92,15 @@ impl Detector for PhoneDetector {
             return;
         }
         let mut run = Run::default();
+        // Only a digit, `+` or `(` can start a run: skip to the next one.
+        let may_start = |w| swar::digits(w) | swar::eq(w, b'+') | swar::eq(w, b'(');
         let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            let starts_run = b.is_ascii_digit()
-                || (matches!(b, b'+' | b'(')
-                    && bytes
-                        .get(i + 1)
-                        .is_some_and(|n| n.is_ascii_digit() || *n == b'('));
+        while let Some(at) = swar::find(bytes, i, may_start) {
+            i = at;
+            let starts_run = bytes.get(i).is_some_and(u8::is_ascii_digit)
+                || bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == b'(');
             if !starts_run {
                 i += 1;
                 continue;

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Byte classes eight bytes at a time ("SIMD within a register").
+//!
+//! Wasm has no SIMD fast path in `str`/`slice` searches for a byte RANGE
+//! such as the ASCII digits, so a byte-at-a-time `position` is what V8 runs
+//! over every text, once per numeric detector. A class here is a function
+//! from a little-endian word to a mask with the high bit of each member
+//! byte set, EXACTLY per byte (no borrow or carry crosses bytes), so the
+//! first member is the mask's lowest set bit.
+
+/// One in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+/// The low seven bits of every byte.
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// The eight bytes at `at` as a little-endian word, and how many of them are
+/// real (fewer at the end of `bytes`; the rest are zero).
+fn word_at(bytes: &[u8], at: usize) -> (u64, usize) {
+    // The whole-word case is one unaligned load; only the tail is copied.
+    if let Some(le) = bytes
+        .get(at..at.saturating_add(8))
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        return (u64::from_le_bytes(le), 8);
+    }
+    let mut le = [0u8; 8];
+    let rest = bytes.get(at..).unwrap_or_default();
+    let n = rest.len().min(8);
+    if let (Some(dst), Some(src)) = (le.get_mut(..n), rest.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    (u64::from_le_bytes(le), n)
+}
+
+/// Bytes of `w` equal to `byte`.
+pub(crate) fn eq(w: u64, byte: u8) -> u64 {
+    let t = w ^ (ONES * u64::from(byte));
+    // A byte of `t` is zero exactly when neither its low seven bits (added
+    // to 0x7F, they carry into the high bit) nor its high bit is set.
+    !((t & LOW7).wrapping_add(LOW7) | t | LOW7)
+}
+
+/// ASCII digits `0`–`9` in `w`.
+pub(crate) fn digits(w: u64) -> u64 {
+    // Per byte b < 0x80: (0x7F + 0x3A) - b has its high bit set when
+    // b <= 0x39, and b + (0x7F - 0x2F) when b >= 0x30; `!w` drops b >= 0x80.
+    let low = w & LOW7;
+    (ONES * (0x7F + 0x3A)).wrapping_sub(low) & !w & low.wrapping_add(ONES * (0x7F - 0x2F)) & HIGH
+}
+
+/// The members of `class` among the real bytes of a word.
+fn members(class: impl Fn(u64) -> u64, w: u64, real: usize) -> u64 {
+    let mask = class(w) & HIGH;
+    if real < 8 {
+        mask & ((1u64 << (8 * real)) - 1)
+    } else {
+        mask
+    }
+}
+
+/// The first offset at or after `from` whose byte is in `class`.
+pub(crate) fn find(bytes: &[u8], from: usize, class: impl Fn(u64) -> u64) -> Option<usize> {
+    let mut at = from;
+    while at < bytes.len() {
+        let (w, real) = word_at(bytes, at);
+        let found = members(&class, w, real);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    None
+}
+
+/// True when `bytes` holds at least `n` bytes of `class`.
+pub(crate) fn has_at_least(bytes: &[u8], n: usize, class: impl Fn(u64) -> u64) -> bool {
+    let mut seen = 0usize;
+    let mut at = 0;
+    while seen < n && at < bytes.len() {
+        let (w, real) = word_at(bytes, at);
+        seen += members(&class, w, real).count_ones() as usize;
+        at += 8;
+    }
+    seen >= n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn word(bytes: [u8; 8]) -> u64 {
+        u64::from_le_bytes(bytes)
+    }
+
+    /// The byte-by-byte reading of a mask.
+    fn flagged(mask: u64) -> [bool; 8] {
+        std::array::from_fn(|i| mask >> (8 * i) & 0x80 != 0)
+    }
+
+    proptest! {
+        /// Exact per byte, whatever the neighbours (borrows and carries
+        /// would show up as a wrong flag next to a member).
+        #[test]
+        fn classes_are_exact_per_byte(bytes in any::<[u8; 8]>(), probe in any::<u8>()) {
+            let w = word(bytes);
+            prop_assert_eq!(flagged(digits(w)), bytes.map(|b| b.is_ascii_digit()));
+            prop_assert_eq!(flagged(eq(w, probe)), bytes.map(|b| b == probe));
+        }
+
+        #[test]
+        fn find_and_count_agree_with_a_byte_walk(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'7'), Just(b'a'), any::<u8>()], 0..40),
+            from in 0usize..44,
+            n in 0usize..12,
+        ) {
+            let walk = bytes.iter().skip(from).position(u8::is_ascii_digit).map(|i| i + from);
+            prop_assert_eq!(find(&bytes, from, digits), walk);
+            let count = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+            prop_assert_eq!(has_at_least(&bytes, n, digits), count >= n);
+        }
+    }
+
+    #[test]
+    fn the_end_of_the_text_is_not_a_member() {
+        // The zero padding after the last real byte must not match.
+        assert_eq!(find(b"ab", 0, |w| eq(w, 0)), None);
+        assert_eq!(find(b"ab\0", 0, |w| eq(w, 0)), Some(2));
+        assert!(!has_at_least(b"a1", 2, |w| eq(w, 0) | digits(w)));
+    }
+}
