@@ -563,7 +563,8 @@ impl InjectionDetector {
     /// Markdown images (fetched without a click) and links whose URL
     /// carries data in its query.
     fn score_exfiltration(&self, plain: &str, scores: &mut [f64; KINDS.len()]) {
-        if !plain.contains("](") {
+        // memmem: SIMD in wasm too, where `str::contains` walks bytes.
+        if memchr::memmem::find(plain.as_bytes(), b"](").is_none() {
             return;
         }
         for (regex, carrying, bare) in [
