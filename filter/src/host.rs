@@ -74,6 +74,7 @@ unsafe extern "C" {
         value_size: usize,
     ) -> u32;
     fn proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
+    fn proxy_get_log_level(level: *mut u32) -> u32;
     fn proxy_get_buffer_bytes(
         buffer: u32,
         start: usize,
@@ -221,6 +222,21 @@ pub fn record_metric(id: u32, value: u64) -> Result<(), HostError> {
 }
 
 /// Host wall clock in microseconds; 0 if the host cannot tell.
+/// `proxy_log_level_t` of info.
+const LOG_INFO: u32 = 2;
+
+/// Whether the host keeps info lines (Envoy: its `wasm` logger's level, which
+/// an operator may change at run time). A host that cannot say is assumed to
+/// keep them: a line built for nothing beats a lost audit record.
+pub fn logs_info() -> bool {
+    let mut level = 0u32;
+    // SAFETY: `level` is valid for the call.
+    match check(unsafe { proxy_get_log_level(&mut level) }) {
+        Ok(()) => level <= LOG_INFO,
+        Err(_) => true,
+    }
+}
+
 pub fn now_micros() -> u64 {
     let mut nanos = 0u64;
     // SAFETY: `nanos` is valid for the call.

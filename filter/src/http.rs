@@ -450,6 +450,12 @@ impl HttpContext for ShroudHttp {
             return;
         }
         shared.metrics.duration(self.micros);
+        // Building the line costs more than the rest of this callback; a
+        // host that drops info lines (Envoy at `--log-level warning`) would
+        // throw it away.
+        if !host::logs_info() {
+            return;
+        }
         log::info!(
             "{}",
             audit::line(&audit::Record {

@@ -142,3 +142,27 @@ fn swallowed_chunks_are_held_then_written_whole() {
     assert!(body.starts_with(r#"{"model":"m""#), "{body}");
     assert!(!body.contains("ada@example.org"), "{body}");
 }
+
+/// The audit line is built only when the host keeps info lines; the
+/// processing-time metric is recorded either way.
+#[test]
+fn the_audit_line_follows_the_host_log_level() {
+    for (level, audited) in [(2, true), (3, false)] {
+        let mut t = tester();
+        t.host.state_mut().log_level = level;
+        let ctx = t.create_http_context().unwrap();
+        t.call_request_headers(ctx, CHAT, false)
+            .execute_and_expect(ReturnType::Action(Action::Continue))
+            .unwrap();
+        t.call_request_body(ctx, BODY, true)
+            .execute_and_expect(ReturnType::Action(Action::Continue))
+            .unwrap();
+        t.host.finish_stream(ctx).unwrap();
+        assert_eq!(t.logged("shroud.audit"), audited, "log level {level}");
+        assert_eq!(
+            t.metric("shroud.processing.duration_us"),
+            Some(1),
+            "one sample at log level {level}"
+        );
+    }
+}
