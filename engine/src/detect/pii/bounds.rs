@@ -6,6 +6,7 @@
 
 use crate::detect::context::has_context;
 use crate::swar;
+use regex::{Captures, Regex};
 
 /// The character just before byte offset `i`.
 pub(super) fn prev_char(text: &str, i: usize) -> Option<char> {
@@ -180,6 +181,34 @@ pub(super) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)
     })
 }
 
+/// The matches of `anchored` (a `^`-anchored pattern that starts with ASCII
+/// digits) at the starts of digit runs of one of the lengths `lens`, left to
+/// right and without overlap, each with the offset of its start: the same
+/// matches as `captures_iter` of the pattern with `(?-u:\b)` in place of
+/// `^`, which can only match at such a run start (a digit not preceded by a
+/// word byte), without running a regex over the whole text. The captures are
+/// relative to that offset.
+pub(super) fn captures_at_runs<'t>(
+    text: &'t str,
+    anchored: &'t Regex,
+    lens: &'t [usize],
+) -> impl Iterator<Item = (usize, Captures<'t>)> + 't {
+    let bytes = text.as_bytes();
+    let mut resume = 0;
+    digit_sequences(text).filter_map(move |(start, end)| {
+        let after_word = start
+            .checked_sub(1)
+            .and_then(|i| bytes.get(i))
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if start < resume || after_word || !lens.contains(&(end - start)) {
+            return None;
+        }
+        let caps = anchored.captures(text.get(start..)?)?;
+        resume = start + caps.get(0)?.end();
+        Some((start, caps))
+    })
+}
+
 /// The end of the run of ASCII digits at `from`.
 fn digits_end(bytes: &[u8], from: usize) -> usize {
     swar::find(bytes, from, |w| !swar::digits(w)).unwrap_or(bytes.len())
@@ -276,6 +305,18 @@ mod tests {
                 digit_runs(&text, b"").map(|r| (r.start, r.end)).collect();
             proptest::prop_assert_eq!(digit_sequences(&text).collect::<Vec<_>>(), runs);
         }
+    }
+
+    #[test]
+    fn run_matches_do_not_overlap() {
+        // "456" starts a run of three digits too, but lies inside the
+        // first match, as it does for the unanchored search.
+        let anchored = Regex::new(r"^[0-9]{3}(?:-[0-9]{3})*(?-u:\b)").unwrap();
+        let text = "id 123-456 and 789";
+        let found: Vec<&str> = captures_at_runs(text, &anchored, &[3])
+            .map(|(offset, caps)| &text[offset..offset + caps.get(0).unwrap().end()])
+            .collect();
+        assert_eq!(found, ["123-456", "789"]);
     }
 
     #[test]

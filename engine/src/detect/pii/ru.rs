@@ -2,7 +2,7 @@
 //! Russian national identifiers: the taxpayer number (ИНН) and the
 //! insurance number (СНИЛС), both confirmed by their official checksums.
 
-use super::bounds::{digit_sequences, has_digits, numeric_bounds_ok};
+use super::bounds::{captures_at_runs, digit_sequences, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -91,6 +91,13 @@ fn kpp_follows(text: &str, start: usize, end: usize) -> bool {
     before_ok && digits == 9 && next.is_none_or(|c| !c.is_alphanumeric() && c != '_')
 }
 
+/// `XXX-XXX-XXX YY` (dashes or spaces) or eleven digits, up to a word
+/// boundary; only ever matched at the start of a run of three or eleven
+/// digits.
+pub(super) const SNILS_PATTERN: &str =
+    r"(?:[0-9]{3}[- ][0-9]{3}[- ][0-9]{3}[- ][0-9]{2}|[0-9]{11})(?-u:\b)";
+pub(super) const SNILS_RUN_LENGTHS: [usize; 2] = [3, 11];
+
 pub(super) struct SnilsDetector {
     regex: Regex,
     context: Vec<String>,
@@ -98,10 +105,7 @@ pub(super) struct SnilsDetector {
 
 impl SnilsDetector {
     pub(super) fn new() -> Result<Self, ConfigError> {
-        let regex = compile(
-            r"(?-u:\b)(?:[0-9]{3}[- ][0-9]{3}[- ][0-9]{3}[- ][0-9]{2}|[0-9]{11})(?-u:\b)",
-            &builtin_path(SNILS_ID),
-        )?;
+        let regex = compile(&format!("^{SNILS_PATTERN}"), &builtin_path(SNILS_ID))?;
         Ok(SnilsDetector {
             regex,
             context: words(&[
@@ -119,10 +123,12 @@ impl Detector for SnilsDetector {
         if !has_digits(text, 11) {
             return;
         }
-        for m in self.regex.find_iter(text) {
+        for (offset, caps) in captures_at_runs(text, &self.regex, &SNILS_RUN_LENGTHS) {
+            let Some(m) = caps.get(0) else { continue };
+            let (start, end) = (offset + m.start(), offset + m.end());
             let value = m.as_str();
             let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-            if !numeric_bounds_ok(text, m.start(), m.end()) || !snils_valid(&digits) {
+            if !numeric_bounds_ok(text, start, end) || !snils_valid(&digits) {
                 continue;
             }
             let bytes = value.as_bytes();
@@ -130,7 +136,7 @@ impl Detector for SnilsDetector {
                 (Some(b'-'), Some(b'-')) => SNILS_SCORE_DASHED,
                 (Some(b' '), Some(b' ')) => SNILS_SCORE_SPACED,
                 (Some(a), Some(b)) if a.is_ascii_digit() && b.is_ascii_digit() => {
-                    if has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context) {
+                    if has_context(text, start, end, CONTEXT_WINDOW, &self.context) {
                         SNILS_SCORE_CONTEXT
                     } else {
                         continue;
@@ -139,8 +145,8 @@ impl Detector for SnilsDetector {
                 _ => continue,
             };
             out.push(candidate(
-                m.start(),
-                m.end(),
+                start,
+                end,
                 SNILS_ID,
                 score,
                 priority::VALIDATED_PII,

@@ -3,7 +3,7 @@
 //! never-issued areas, groups and serials refused; nine bare digits only
 //! next to "SSN" or "social security".
 
-use super::bounds::{has_digits, numeric_bounds_ok};
+use super::bounds::{captures_at_runs, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -17,6 +17,10 @@ const SCORE_DASHED: f64 = 0.85;
 const SCORE_SPACED: f64 = 0.7;
 const SCORE_CONTEXT: f64 = 0.9;
 const CONTEXT_WINDOW: usize = 32;
+/// `AAA-GG-SSSS`, `AAA GG SSSS` or nine digits, up to a word boundary; only
+/// ever matched at the start of a run of three or nine digits.
+pub(super) const PATTERN: &str = r"[0-9]{3}(?:(-)[0-9]{2}-|( )[0-9]{2} |[0-9]{2})[0-9]{4}(?-u:\b)";
+pub(super) const RUN_LENGTHS: [usize; 2] = [3, 9];
 
 pub(super) struct SsnDetector {
     regex: Regex,
@@ -25,10 +29,7 @@ pub(super) struct SsnDetector {
 
 impl SsnDetector {
     pub(super) fn new() -> Result<Self, ConfigError> {
-        let regex = compile(
-            r"(?-u:\b)[0-9]{3}(?:(-)[0-9]{2}-|( )[0-9]{2} |[0-9]{2})[0-9]{4}(?-u:\b)",
-            &builtin_path(ID),
-        )?;
+        let regex = compile(&format!("^{PATTERN}"), &builtin_path(ID))?;
         Ok(SsnDetector {
             regex,
             context: words(&["ssn", "social security", "soc sec", "ss#", "ssn#"]),
@@ -41,14 +42,14 @@ impl Detector for SsnDetector {
         if !has_digits(text, 9) {
             return;
         }
-        for caps in self.regex.captures_iter(text) {
+        for (offset, caps) in captures_at_runs(text, &self.regex, &RUN_LENGTHS) {
             let Some(m) = caps.get(0) else { continue };
+            let (start, end) = (offset + m.start(), offset + m.end());
             let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-            if !numeric_bounds_ok(text, m.start(), m.end()) || !ssn_valid(&digits) {
+            if !numeric_bounds_ok(text, start, end) || !ssn_valid(&digits) {
                 continue;
             }
-            let in_context =
-                || has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context);
+            let in_context = || has_context(text, start, end, CONTEXT_WINDOW, &self.context);
             let score = if caps.get(1).is_some() {
                 SCORE_DASHED
             } else if caps.get(2).is_some() {
@@ -58,13 +59,7 @@ impl Detector for SsnDetector {
             } else {
                 continue;
             };
-            out.push(candidate(
-                m.start(),
-                m.end(),
-                ID,
-                score,
-                priority::VALIDATED_PII,
-            ));
+            out.push(candidate(start, end, ID, score, priority::VALIDATED_PII));
         }
     }
 }

@@ -232,3 +232,49 @@ fn every_type_has_an_example_and_a_detector() {
         );
     }
 }
+
+mod run_anchored {
+    use super::super::bounds::captures_at_runs;
+    use super::super::{ru, ssn};
+    use proptest::prelude::*;
+    use regex::{Captures, Regex};
+
+    /// Span and which of the first two groups took part.
+    fn shape(offset: usize, caps: &Captures<'_>) -> (usize, usize, bool, bool) {
+        let m = caps.get(0).unwrap();
+        (
+            offset + m.start(),
+            offset + m.end(),
+            caps.get(1).is_some(),
+            caps.get(2).is_some(),
+        )
+    }
+
+    proptest! {
+        /// SSN and SNILS run their patterns only at digit-run starts; that
+        /// finds exactly what the unanchored pattern finds over the text.
+        #[test]
+        fn run_starts_find_what_a_whole_text_search_finds(parts in proptest::collection::vec(
+            prop_oneof![
+                Just("536"), Just("22"), Just("1847"), Just("123"), Just("456"), Just("01"),
+                Just("12345678901"), Just("536221847"), Just("7"), Just("-"), Just(" "),
+                Just("x"), Just("_"), Just("é"),
+            ],
+            0..14,
+        )) {
+            let text = parts.concat();
+            for (pattern, lens) in [
+                (ssn::PATTERN, &ssn::RUN_LENGTHS[..]),
+                (ru::SNILS_PATTERN, &ru::SNILS_RUN_LENGTHS[..]),
+            ] {
+                let anchored = Regex::new(&format!("^{pattern}")).unwrap();
+                let whole = Regex::new(&format!("(?-u:\\b){pattern}")).unwrap();
+                let ours: Vec<_> = captures_at_runs(&text, &anchored, lens)
+                    .map(|(offset, caps)| shape(offset, &caps))
+                    .collect();
+                let theirs: Vec<_> = whole.captures_iter(&text).map(|caps| shape(0, &caps)).collect();
+                prop_assert_eq!(ours, theirs, "{:?}", text);
+            }
+        }
+    }
+}
