@@ -11,6 +11,7 @@
 use super::error::PayloadError;
 use crate::config::Limits;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
@@ -484,13 +485,20 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         let mut map = Map::new();
         let mut entered = false;
         while let Some(key) = access.next_key::<String>()? {
-            let path = Path::Key(self.path, &key);
-            if map.contains_key(&key) {
-                return Err(self.context.reject(PayloadError::DuplicateKey {
-                    pointer: path.pointer(),
-                }));
-            }
-            let parsed = if key == NUMBER_TOKEN && map.is_empty() {
+            let first = map.is_empty();
+            // One hash per key: the entry both refuses a duplicate and
+            // takes the value.
+            let slot = match map.entry(key) {
+                Entry::Occupied(taken) => {
+                    let path = Path::Key(self.path, taken.key());
+                    return Err(self.context.reject(PayloadError::DuplicateKey {
+                        pointer: path.pointer(),
+                    }));
+                }
+                Entry::Vacant(slot) => slot,
+            };
+            let path = Path::Key(self.path, slot.key());
+            let parsed = if first && slot.key() == NUMBER_TOKEN {
                 // The number pseudo-map has this key first and alone; it is
                 // not a container, so no depth is entered for it.
                 match access.next_value_seed(NumberProbe(self.child(&path))) {
@@ -511,7 +519,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
                         self.enter()?;
                         entered = true;
                     }
-                    map.insert(key, value);
+                    slot.insert(value);
                 }
                 Err(err) => {
                     self.context.note(&path);
