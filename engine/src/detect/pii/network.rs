@@ -48,12 +48,12 @@ fn runs<'a>(bytes: &'a [u8], member: fn(u8) -> bool) -> impl Iterator<Item = (us
 fn runs_with<'a>(
     text: &'a str,
     member: fn(u8) -> bool,
-    needle: char,
+    needle: u8,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
     let bytes = text.as_bytes();
     let mut from = 0;
     std::iter::from_fn(move || {
-        let at = from + text.get(from..)?.find(needle)?;
+        let at = from + memchr::memchr(needle, bytes.get(from..)?)?;
         let before = bytes.get(..at)?;
         let start = before
             .iter()
@@ -108,12 +108,12 @@ impl Ipv4Detector {
 
 impl Detector for Ipv4Detector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !text.contains('.') || !has_digits(text, 4) {
+        if memchr::memchr(b'.', text.as_bytes()).is_none() || !has_digits(text, 4) {
             return;
         }
         // A dotted quad holds dots: runs without one cannot parse.
         let member = |b: u8| b.is_ascii_digit() || b == b'.';
-        for (start, end) in runs_with(text, member, '.') {
+        for (start, end) in runs_with(text, member, b'.') {
             // A run must start at a digit: `.5` is a decimal.
             if text.as_bytes().get(start) == Some(&b'.') {
                 continue;
@@ -167,12 +167,12 @@ impl Ipv6Detector {
 
 impl Detector for Ipv6Detector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !text.contains(':') {
+        if memchr::memchr(b':', text.as_bytes()).is_none() {
             return;
         }
         let bytes = text.as_bytes();
         let member = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-        for (run_start, run_end) in runs_with(text, member, ':') {
+        for (run_start, run_end) in runs_with(text, member, b':') {
             let colons = bytes
                 .get(run_start..run_end)
                 .map_or(0, |r| r.iter().filter(|b| **b == b':').count());
@@ -410,9 +410,9 @@ mod tests {
         fn runs_with_is_runs_holding_the_needle(text in "[0-9a-f:. xz\\-]{0,40}") {
             let v4 = |b: u8| b.is_ascii_digit() || b == b'.';
             let v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-            for (member, needle) in [(v4 as fn(u8) -> bool, '.'), (v6, ':')] {
+            for (member, needle) in [(v4 as fn(u8) -> bool, b'.'), (v6, b':')] {
                 let want: Vec<_> = runs(text.as_bytes(), member)
-                    .filter(|&(s, e)| text[s..e].contains(needle))
+                    .filter(|&(s, e)| text.as_bytes()[s..e].contains(&needle))
                     .collect();
                 let got: Vec<_> = runs_with(&text, member, needle).collect();
                 prop_assert_eq!(got, want);
