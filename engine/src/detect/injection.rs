@@ -715,8 +715,18 @@ pub(crate) fn fold(text: &str) -> String {
         i += len;
         if quote {
             out.push(b'"');
-        } else if out.last() != Some(&b' ') {
-            out.push(b' ');
+        } else {
+            if out.last() != Some(&b' ') {
+                out.push(b' ');
+            }
+            // The ASCII separators that follow add nothing to that space:
+            // skip the run (indentation, padding) in one tight loop.
+            while bytes
+                .get(i)
+                .is_some_and(|&b| FOLD_CLASS[usize::from(b)] == 0)
+            {
+                i += 1;
+            }
         }
     }
     // Only whole chars were copied, so this never fails; lossy just in case.
