@@ -29,7 +29,7 @@
 //! Assistant (`text`, `tool_use.input`; `thinking` left alone).
 
 use super::TextRole;
-use super::walk::{Step, Walker, type_of};
+use super::walk::{Step, Walker, member, type_of};
 use serde_json::{Map, Value};
 
 pub(super) fn request<E>(w: &mut Walker<'_, '_, E>, doc: &mut Value) -> Step<E> {
@@ -38,7 +38,7 @@ pub(super) fn request<E>(w: &mut Walker<'_, '_, E>, doc: &mut Value) -> Step<E> 
     w.field(root, "messages", |w, v| {
         w.each(v, |w, m| {
             let msg = w.object(m)?;
-            let role = match msg.get("role").and_then(Value::as_str) {
+            let role = match member(msg, "role").and_then(Value::as_str) {
                 Some("user") => TextRole::User,
                 Some("assistant") => TextRole::Assistant,
                 _ => TextRole::Other,

@@ -28,7 +28,7 @@
 //! `error` objects are left alone.
 
 use super::TextRole;
-use super::walk::{Step, Walker, type_of};
+use super::walk::{Step, Walker, member, type_of};
 use serde_json::{Map, Value};
 
 /// A message or a batch.
@@ -83,7 +83,7 @@ fn result_fields<E>(w: &mut Walker<'_, '_, E>, result: &mut Map<String, Value>) 
     w.field(result, "messages", |w, m| {
         w.each(m, |w, message| {
             let message = w.object(message)?;
-            let role = match message.get("role").and_then(Value::as_str) {
+            let role = match member(message, "role").and_then(Value::as_str) {
                 Some("user") => TextRole::User,
                 Some("assistant") => TextRole::Assistant,
                 _ => TextRole::Other,

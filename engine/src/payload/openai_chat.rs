@@ -28,7 +28,7 @@
 //! rewritten; `message.annotations` (URL citations) neither.
 
 use super::TextRole;
-use super::walk::{Step, Walker, type_of};
+use super::walk::{Step, Walker, member, type_of};
 use serde_json::{Map, Value};
 
 pub(super) fn request<E>(w: &mut Walker<'_, '_, E>, doc: &mut Value) -> Step<E> {
@@ -80,7 +80,7 @@ pub(super) fn metadata<E>(w: &mut Walker<'_, '_, E>, root: &mut Map<String, Valu
 
 /// Role of a chat message.
 fn role_of(msg: &Map<String, Value>) -> (TextRole, bool) {
-    let role = msg.get("role").and_then(Value::as_str).unwrap_or("");
+    let role = member(msg, "role").and_then(Value::as_str).unwrap_or("");
     let text_role = match role {
         "system" | "developer" => TextRole::System,
         "user" => TextRole::User,

@@ -40,7 +40,7 @@
 
 use super::TextRole;
 use super::openai_chat::{content, content_part, metadata, named_schema};
-use super::walk::{Step, Walker, type_of};
+use super::walk::{Step, Walker, member, type_of};
 use serde_json::{Map, Value};
 
 pub(super) fn request<E>(w: &mut Walker<'_, '_, E>, doc: &mut Value) -> Step<E> {
@@ -144,7 +144,7 @@ fn item_kind(item: &Value) -> ItemKind {
 }
 
 fn message_role(item: &Map<String, Value>, default: TextRole) -> TextRole {
-    match item.get("role").and_then(Value::as_str) {
+    match member(item, "role").and_then(Value::as_str) {
         Some("system" | "developer") => TextRole::System,
         Some("user") => TextRole::User,
         Some("assistant") => TextRole::Assistant,
