@@ -54,7 +54,7 @@ mod testutil;
 pub use crate::config::SurfaceKind;
 pub use api_error::{ApiError, ApiErrorKind, error_body};
 pub use error::{PayloadError, WalkError};
-pub use parse::{parse_body, parse_text, serialize};
+pub use parse::{parse_body, serialize};
 pub use route::surface_for_path;
 pub use serde_json::Value;
 pub use walk::OPAQUE_KEYS;

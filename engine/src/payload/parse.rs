@@ -35,19 +35,6 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// body does not start with `{` or `[`, and [`PayloadError::InvalidJson`] when
 /// it does.
 pub fn parse_body(body: &[u8], limits: &Limits) -> Result<Value, PayloadError> {
-    parse_source(body, None, limits)
-}
-
-/// [`parse_body`] of a body the caller has already checked is UTF-8 (the
-/// request path does, for placeholder-shaped input): serde_json then reads
-/// it as a `str` instead of checking every string again, a pass over the
-/// whole body saved.
-pub fn parse_text(text: &str, limits: &Limits) -> Result<Value, PayloadError> {
-    parse_source(text.as_bytes(), Some(text), limits)
-}
-
-/// The body's bytes, and the same bytes as a `str` when known to be UTF-8.
-fn parse_source(body: &[u8], text: Option<&str>, limits: &Limits) -> Result<Value, PayloadError> {
     if body.len() > limits.max_body_bytes {
         return Err(PayloadError::TooLarge {
             size: body.len(),
@@ -58,10 +45,9 @@ fn parse_source(body: &[u8], text: Option<&str>, limits: &Limits) -> Result<Valu
         return Err(PayloadError::UnsupportedEncoding { encoding });
     }
     let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
-    let text = text.map(|t| t.strip_prefix('\u{FEFF}').unwrap_or(t));
     let max_depth = effective_depth(limits.max_json_depth);
     check_depth(body, max_depth)?;
-    parse_document(body, text, max_depth).map_err(|failure| match failure {
+    parse_document(body, max_depth).map_err(|failure| match failure {
         Failure::Rejected(err) => err,
         Failure::Syntax {
             line,
@@ -108,7 +94,7 @@ pub(crate) fn parse_embedded(text: &str, max_json_depth: usize) -> Embedded {
     if let Err(err) = check_depth(text.as_bytes(), max_depth) {
         return Embedded::Rejected(err);
     }
-    match parse_document(text.as_bytes(), Some(text), max_depth) {
+    match parse_document(text.as_bytes(), max_depth) {
         Ok(value) => Embedded::Json(value),
         Err(Failure::Syntax { .. }) => Embedded::Text,
         Err(Failure::Rejected(err)) => Embedded::Rejected(err),
@@ -297,22 +283,13 @@ enum Failure {
     Rejected(PayloadError),
 }
 
-fn parse_document(bytes: &[u8], text: Option<&str>, max_depth: usize) -> Result<Value, Failure> {
-    match text {
-        Some(text) => parse_from(serde_json::Deserializer::from_str(text), max_depth),
-        None => parse_from(serde_json::Deserializer::from_slice(bytes), max_depth),
-    }
-}
-
-fn parse_from<'de, R: serde_json::de::Read<'de>>(
-    mut deserializer: serde_json::Deserializer<R>,
-    max_depth: usize,
-) -> Result<Value, Failure> {
+fn parse_document(bytes: &[u8], max_depth: usize) -> Result<Value, Failure> {
     let context = Context {
         max_depth,
         rejected: Cell::new(None),
         near: Cell::new(None),
     };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let seed = ValueSeed {
         context: &context,
         path: &Path::Root,

@@ -173,10 +173,9 @@ impl Engine {
         );
         // Placeholder-shaped text the client sent can never be restored.
         // (`from_utf8` first: its ASCII fast path beats the lossy decoder.)
-        let text = std::str::from_utf8(body).ok();
-        match text {
-            Some(text) => vault.reserve_input(text),
-            None => vault.reserve_input(&String::from_utf8_lossy(body)),
+        match std::str::from_utf8(body) {
+            Ok(text) => vault.reserve_input(text),
+            Err(_) => vault.reserve_input(&String::from_utf8_lossy(body)),
         }
         // No body (a GET, a probe): nothing to inspect, nothing to leak;
         // the answer is still checked.
@@ -185,11 +184,7 @@ impl Engine {
         let mut doc = if empty {
             None
         } else {
-            let parsed = match text {
-                Some(text) => payload::parse_text(text, limits),
-                None => payload::parse_body(body, limits),
-            };
-            match parsed {
+            match payload::parse_body(body, limits) {
                 Ok(doc) => Some(doc),
                 Err(err @ PayloadError::NotJson { .. }) if !declares_json(content_type) => {
                     not_json = Some(err);
