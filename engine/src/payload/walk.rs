@@ -369,6 +369,9 @@ const LINEAR_LOOKUP_MAX: usize = 8;
 /// keys beats serde_json's map, which hashes the key with SipHash on every
 /// lookup (~3 % of a 64 KiB request in V8). Keys are unique: the parser
 /// refuses duplicates.
+// Not inlined: `Walker::field` is instantiated once per closure, and a copy
+// of both lookups in each cost the filter ~20 KB.
+#[inline(never)]
 pub(super) fn member<'m>(obj: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
     if obj.len() <= LINEAR_LOOKUP_MAX {
         obj.iter().find_map(|(k, v)| (k == key).then_some(v))
@@ -378,6 +381,7 @@ pub(super) fn member<'m>(obj: &'m Map<String, Value>, key: &str) -> Option<&'m V
 }
 
 /// [`member`], mutable.
+#[inline(never)]
 pub(super) fn member_mut<'m>(obj: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Value> {
     if obj.len() <= LINEAR_LOOKUP_MAX {
         obj.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
