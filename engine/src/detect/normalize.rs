@@ -28,6 +28,7 @@
 //! unchanged chars is ONE verbatim segment, and only changed units cost an
 //! entry, so plain Russian or emoji-heavy text stays cheap to map.
 
+use crate::swar;
 use std::borrow::Cow;
 use std::iter::once;
 use unicode_normalization::char::is_combining_mark;
@@ -238,30 +239,32 @@ impl Runs {
     fn place(&mut self, c: char) -> Option<usize> {
         let joins = c.is_alphanumeric() || matches!(c, '-' | '_' | '.') || is_combining_mark(c);
         if joins {
-            self.in_run = true;
-            Some(self.index)
+            Some(self.join())
         } else {
-            if self.in_run {
-                self.in_run = false;
-                self.index += 1;
-            }
+            self.end_run();
             None
         }
     }
 
-    /// [`Runs::place`] for an ASCII byte.
-    fn place_ascii(&mut self, b: u8) -> Option<usize> {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-            self.in_run = true;
-            Some(self.index)
-        } else {
-            if self.in_run {
-                self.in_run = false;
-                self.index += 1;
-            }
-            None
+    /// The index of the run a joiner char belongs to (a new run after a
+    /// delimiter).
+    fn join(&mut self) -> usize {
+        self.in_run = true;
+        self.index
+    }
+
+    /// A delimiter: the current run, if any, is over.
+    fn end_run(&mut self) {
+        if self.in_run {
+            self.in_run = false;
+            self.index += 1;
         }
     }
+}
+
+/// An ASCII char that joins a run (see [`Runs`]).
+fn is_ascii_joiner(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
 }
 
 /// One normalization pass. `fold` holds the run traits from a previous pass
@@ -329,6 +332,11 @@ impl Builder<'_, '_> {
     /// A stretch of ASCII without `\`: every char is its own unit and stays
     /// as it is (ASCII is never invisible, never changed by NFKC, never a
     /// look-alike), so this is [`Builder::unit`] for each char, done in bulk.
+    ///
+    /// Only the runs at the stretch's two edges can hold a look-alike (the
+    /// chars around the stretch are not ASCII), so only those are placed;
+    /// the runs wholly inside are never asked about and are not numbered.
+    /// Both passes number runs the same way, so their indices still agree.
     fn plain_ascii(&mut self, orig_start: usize, orig_end: usize) {
         let Some(stretch) = self.original.get(orig_start..orig_end) else {
             return;
@@ -336,20 +344,35 @@ impl Builder<'_, '_> {
         if stretch.is_empty() {
             return;
         }
-        for b in stretch.bytes() {
-            let alnum = b.is_ascii_alphanumeric();
-            if let Some(run) = self.placer.place_ascii(b) {
-                if self.runs.len() <= run {
-                    self.runs.push(RunTraits::default());
-                }
-                if alnum && let Some(traits) = self.runs.last_mut() {
-                    traits.has_ascii_alnum = true;
-                }
-            }
+        let bytes = stretch.as_bytes();
+        let delimiter = |b: &u8| !is_ascii_joiner(*b);
+        let lead = bytes.iter().position(delimiter).unwrap_or(bytes.len());
+        self.place_ascii_run(bytes.get(..lead).unwrap_or_default());
+        if lead < bytes.len() {
+            self.placer.end_run();
+            let tail = bytes.iter().rev().position(delimiter).unwrap_or(0);
+            self.place_ascii_run(bytes.get(bytes.len() - tail..).unwrap_or_default());
         }
         let norm_start = self.text.len();
         self.text.push_str(stretch);
         self.segment(norm_start, orig_start, orig_end, true);
+    }
+
+    /// Places `run`, ASCII joiner bytes only, in the current run (a new one
+    /// when the last char was a delimiter); nothing for an empty `run`.
+    fn place_ascii_run(&mut self, run: &[u8]) {
+        if run.is_empty() {
+            return;
+        }
+        let index = self.placer.join();
+        if self.runs.len() <= index {
+            self.runs.push(RunTraits::default());
+        }
+        if run.iter().any(u8::is_ascii_alphanumeric)
+            && let Some(traits) = self.runs.last_mut()
+        {
+            traits.has_ascii_alnum = true;
+        }
     }
 
     /// Records where normalized bytes from `norm_start` came from, merging
@@ -377,17 +400,15 @@ impl Builder<'_, '_> {
 /// tokens.
 fn for_each_unit(original: &str, join: bool, builder: &mut Builder<'_, '_>) {
     let bytes = original.as_bytes();
+    // Non-ASCII bytes (high bit set), escapes and, when joining, breaks.
+    let breaks = if join { [b'\n', b'\r'] } else { [b'\\', b'\\'] };
+    let special = |w: u64| {
+        w | swar::eq(w, b'\\') | swar::eq(w, b'%') | swar::eq(w, breaks[0]) | swar::eq(w, breaks[1])
+    };
     let mut buf = String::new();
     let mut i = 0;
     while let Some(rest) = original.get(i..) {
-        let plain = bytes
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .position(|&b| {
-                !b.is_ascii() || b == b'\\' || b == b'%' || (join && (b == b'\n' || b == b'\r'))
-            })
-            .unwrap_or(rest.len());
+        let plain = swar::find(bytes, i, special).map_or(rest.len(), |at| at - i);
         if plain > 0 {
             builder.plain_ascii(i, i + plain);
             i += plain;
@@ -803,6 +824,43 @@ mod tests {
             Just("\\u".to_string()),
             Just("ﬁ😀é\u{0301}²—".to_string()),
         ]
+    }
+
+    proptest! {
+        /// Homoglyphs fold exactly in the runs that mix them with ASCII
+        /// letters or digits, however ASCII stretches and runs interleave:
+        /// an oracle that splits the text into runs char by char.
+        #[test]
+        fn homoglyphs_fold_exactly_in_mixed_runs(parts in prop::collection::vec(
+            prop_oneof![
+                "[a-zA-Z0-9]{1,4}",
+                "[ .,:/_-]{1,2}",
+                "[аеорсхѕіјАВЕКМНОРСТХΑΒΕΖΗΡΤ]{1,2}",
+                "[б-дж-нэюя]{1,3}",
+            ],
+            0..24,
+        )) {
+            let original: String = parts.concat();
+            let joins = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+            let mut want = String::new();
+            let mut run = String::new();
+            let flush = |run: &mut String, want: &mut String| {
+                let mixed = run.chars().any(|c| c.is_ascii_alphanumeric())
+                    && run.chars().any(|c| fold_homoglyph(c).is_some());
+                want.extend(run.chars().map(|c| if mixed { fold_homoglyph(c).unwrap_or(c) } else { c }));
+                run.clear();
+            };
+            for c in original.chars() {
+                if joins(c) {
+                    run.push(c);
+                } else {
+                    flush(&mut run, &mut want);
+                    want.push(c);
+                }
+            }
+            flush(&mut run, &mut want);
+            prop_assert_eq!(norm(&original), want);
+        }
     }
 
     #[test]
