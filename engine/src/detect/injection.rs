@@ -442,9 +442,12 @@ fn phrase_body(pattern: &str) -> String {
 /// (they confirm every hit, with Unicode `\b`). With a Unicode `\b` in it,
 /// the set's lazy DFA would give up on any text holding one non-ASCII byte
 /// and fall back to a backtracker over the whole text, the costliest step of
-/// a request by callgrind.
+/// a request by callgrind. For the same reason `\w` becomes "any char but a
+/// space or a quote", which is all a folded text holds besides word chars:
+/// the Unicode word class made the set's automaton a fifth of the engine's
+/// build.
 fn prefilter_pattern(pattern: &str) -> String {
-    format!("(?:{})", phrase_body(pattern))
+    format!("(?:{})", phrase_body(pattern).replace(r"\w", r#"[^ "]"#))
 }
 
 impl InjectionDetector {

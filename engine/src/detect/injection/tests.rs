@@ -264,3 +264,27 @@ fn corpus_rates() {
     assert!(tpr >= 0.9, "TPR {tpr}");
     assert!(fpr <= 0.02, "FPR {fpr}");
 }
+
+/// The phrase set is only a prefilter: wherever an exact phrase matches,
+/// the set must have flagged that phrase, or the phrase is never scored.
+#[test]
+fn the_phrase_set_flags_every_exact_match() {
+    let d = detector();
+    let attacks = corpus(include_str!("../../../../tests/injection/attack.jsonl"));
+    let benign = corpus(include_str!("../../../../tests/injection/benign.jsonl"));
+    let mut exact_matches = 0;
+    for text in attacks.iter().chain(&benign) {
+        let folded = fold(&Normalized::new(text).text().to_string());
+        let flagged = d.set.matches(&folded);
+        for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
+            if exact.get().is_some_and(|re| re.is_match(&folded)) {
+                exact_matches += 1;
+                assert!(
+                    flagged.matched(i),
+                    "phrase {i} matches {folded:?} unflagged"
+                );
+            }
+        }
+    }
+    assert!(exact_matches >= 100, "only {exact_matches} exact matches");
+}
