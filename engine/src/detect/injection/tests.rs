@@ -274,7 +274,7 @@ fn the_phrase_set_flags_every_exact_match() {
     let benign = corpus(include_str!("../../../../tests/injection/benign.jsonl"));
     let mut exact_matches = 0;
     for text in attacks.iter().chain(&benign) {
-        let folded = fold(&Normalized::new(text).text().to_string());
+        let folded = fold(Normalized::new(text).text());
         let flagged = d.set.matches(&folded);
         for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
             if exact.get().is_some_and(|re| re.is_match(&folded)) {
