@@ -54,6 +54,7 @@ mod testutil;
 pub use crate::config::SurfaceKind;
 pub use api_error::{ApiError, ApiErrorKind, error_body};
 pub use error::{PayloadError, WalkError};
+pub(crate) use parse::to_json_string;
 pub use parse::{parse_body, serialize};
 pub use route::surface_for_path;
 pub use serde_json::Value;

@@ -104,12 +104,14 @@ pub(crate) fn parse_embedded(text: &str, max_json_depth: usize) -> Embedded {
 /// Writes `value` as compact JSON, keeping key order and number text.
 /// Byte-identical to `serde_json::to_vec`, but cannot fail.
 pub fn serialize(value: &Value) -> Vec<u8> {
-    to_json_string(value).into_bytes()
+    to_json_string(value, 0).into_bytes()
 }
 
-/// [`serialize`] into a `String`.
-pub(crate) fn to_json_string(value: &Value) -> String {
-    let mut out = String::new();
+/// [`serialize`] into a `String` made for `size_hint` bytes: the length of
+/// the document a rewrite was parsed from, so that the buffer is not grown
+/// again and again (for a streamed event, half the cost of writing it).
+pub(crate) fn to_json_string(value: &Value, size_hint: usize) -> String {
+    let mut out = String::with_capacity(size_hint);
     write_value(&mut out, value);
     out
 }
@@ -119,10 +121,9 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        // With `arbitrary_precision`, Display is the number's original text.
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        // With `arbitrary_precision`, a number keeps its original text
+        // (what Display writes too, through the formatting machinery).
+        Value::Number(n) => out.push_str(n.as_str()),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
             out.push('[');

@@ -245,7 +245,7 @@ impl<'a, 'v, E> Walker<'a, 'v, E> {
                 }
                 walked?;
                 if self.embedded_changed {
-                    *text = parse::to_json_string(&doc);
+                    *text = parse::to_json_string(&doc, text.len());
                 }
                 Ok(())
             }

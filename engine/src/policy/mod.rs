@@ -323,7 +323,7 @@ impl Engine {
         };
         let body = match (enforce && changed, doc, text_body) {
             (false, _, _) => None,
-            (true, Some(doc), _) => Some(payload::serialize(&doc)),
+            (true, Some(doc), _) => Some(payload::to_json_string(&doc, body.len()).into_bytes()),
             (true, None, Some(text)) => Some(text.into_bytes()),
             (true, None, None) => None,
         };

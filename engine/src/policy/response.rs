@@ -248,9 +248,7 @@ impl ResponseProcessor {
                                     &mut redacted,
                                 );
                                 self.redactions.set(self.redactions.get() + redacted);
-                                changed
-                                    .then(|| serde_json::to_string(&value).ok())
-                                    .flatten()
+                                changed.then(|| payload::to_json_string(&value, data.len()))
                             });
                             match rewritten {
                                 Some(json) => out.extend_from_slice(&event.with_data(&json)),
@@ -351,7 +349,10 @@ fn rewrite_whole(
     {
         let changed = rewrite_mcp(ctx, &mut doc, mcp_stats, &mut redacted);
         return if changed {
-            (payload::serialize(&doc), redacted)
+            (
+                payload::to_json_string(&doc, body.len()).into_bytes(),
+                redacted,
+            )
         } else {
             (body, redacted)
         };
@@ -380,7 +381,10 @@ fn rewrite_whole(
         let walked = payload::walk_response(ctx.session.surface, &mut doc, &options, &mut visit);
         if walked.is_ok() {
             return if changed {
-                (payload::serialize(&doc), redacted)
+                (
+                    payload::to_json_string(&doc, body.len()).into_bytes(),
+                    redacted,
+                )
             } else {
                 (body, redacted)
             };

@@ -52,6 +52,7 @@
 use super::sse::{Item, SseEvent, SseParser};
 use super::{DeltaTransform, Rehydrator, transform_whole};
 use crate::config::SurfaceKind;
+use crate::payload::to_json_string;
 use crate::vault::{ValueEscape, Vault};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -266,12 +267,9 @@ impl<'a> SseRewriter<'a> {
             SurfaceKind::Generic => false,
         };
         if changed {
-            // Serializing a `Value` cannot fail (its keys are strings).
-            if let Ok(json) = serde_json::to_string(&value) {
-                self.stats.events_rewritten += 1;
-                out.extend_from_slice(&event.with_data(&json));
-                return;
-            }
+            self.stats.events_rewritten += 1;
+            out.extend_from_slice(&event.with_data(&to_json_string(&value, data.len())));
+            return;
         }
         out.extend_from_slice(&event.into_raw());
     }
@@ -346,9 +344,7 @@ impl<'a> SseRewriter<'a> {
         {
             obj.insert("sequence_number".to_owned(), seq.clone());
         }
-        let Ok(json) = serde_json::to_string(&template) else {
-            return;
-        };
+        let json = to_json_string(&template, 0);
         if let Some(name) = event_name {
             out.extend_from_slice(b"event: ");
             out.extend_from_slice(name.as_bytes());
@@ -383,13 +379,37 @@ impl<'a> SseRewriter<'a> {
         let Some(chunk) = value.as_object_mut() else {
             return false;
         };
-        let top: Map<String, Value> = chunk
-            .iter()
-            .filter(|(k, _)| k.as_str() != "choices" && k.as_str() != "usage")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let Some(Value::Array(choices)) = chunk.get_mut("choices") else {
+        // The choices are taken out while they are rewritten, so that the
+        // chunk's other fields can be read for a flush template: built only
+        // when a stream opens, not copied for every chunk.
+        let Some(slot) = chunk.get_mut("choices").filter(|c| c.is_array()) else {
             return false;
+        };
+        let mut choices = slot.take();
+        let changed = self.chat_choices(&event_name, chunk, &mut choices, out);
+        if let Some(slot) = chunk.get_mut("choices") {
+            *slot = choices;
+        }
+        changed
+    }
+
+    /// [`SseRewriter::chat`] for the `choices` array taken out of `chunk`.
+    fn chat_choices(
+        &mut self,
+        event_name: &Option<String>,
+        chunk: &Map<String, Value>,
+        choices: &mut Value,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(choices) = choices.as_array_mut() else {
+            return false;
+        };
+        let top = || -> Map<String, Value> {
+            chunk
+                .iter()
+                .filter(|(k, _)| k.as_str() != "choices" && k.as_str() != "usage")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         };
         let mut changed = false;
         for (position, choice) in choices.iter_mut().enumerate() {
@@ -405,7 +425,7 @@ impl<'a> SseRewriter<'a> {
                         tool: None,
                     };
                     self.open_stream(&key, DeltaKind::Text, || {
-                        chat_flush(&event_name, &top, index, None)
+                        chat_flush(event_name, &top(), index, None)
                     });
                     changed |= self.push_slot(&key, text);
                 }
@@ -423,7 +443,7 @@ impl<'a> SseRewriter<'a> {
                                 tool: Some(tool),
                             };
                             self.open_stream(&key, DeltaKind::ToolArguments, || {
-                                chat_flush(&event_name, &top, index, Some(tool))
+                                chat_flush(event_name, &top(), index, Some(tool))
                             });
                             changed |= self.push_slot(&key, args);
                         }
