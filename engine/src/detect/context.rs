@@ -30,15 +30,28 @@ pub(crate) fn has_context(
         after.get(..after_to).unwrap_or(""),
     ];
     near.iter().any(|part| {
-        let lower = part.to_lowercase();
-        words.iter().any(|w| contains_word(&lower, w))
+        // ASCII is compared ignoring case in place; only other text is
+        // lower-cased into a copy (one allocation per window and candidate
+        // was most of a date-of-birth scan over logs full of dates).
+        if part.is_ascii() {
+            words.iter().any(|w| contains_word(part, w, true))
+        } else {
+            let lower = part.to_lowercase();
+            words.iter().any(|w| contains_word(&lower, w, false))
+        }
     })
 }
 
-/// `haystack` contains `word` not glued to other letters or digits.
-fn contains_word(haystack: &str, word: &str) -> bool {
+/// `haystack` contains `word` not glued to other letters or digits;
+/// `ascii_case` also takes ASCII letters of either case for `word`'s.
+fn contains_word(haystack: &str, word: &str, ascii_case: bool) -> bool {
     let Some(&first) = word.as_bytes().first() else {
         return false;
+    };
+    let upper = if ascii_case {
+        first.to_ascii_uppercase()
+    } else {
+        first
     };
     // The windows are short and this runs per candidate: a plain scan for
     // the first byte beats building a substring searcher per word. Matches
@@ -47,13 +60,17 @@ fn contains_word(haystack: &str, word: &str) -> bool {
     let mut from = 0;
     while let Some(offset) = bytes
         .get(from..)
-        .and_then(|r| r.iter().position(|&b| b == first))
+        .and_then(|r| r.iter().position(|&b| b == first || b == upper))
     {
         let i = from + offset;
-        if !bytes
-            .get(i..)
-            .is_some_and(|r| r.starts_with(word.as_bytes()))
-        {
+        let found = bytes.get(i..i + word.len()).is_some_and(|r| {
+            if ascii_case {
+                r.eq_ignore_ascii_case(word.as_bytes())
+            } else {
+                r == word.as_bytes()
+            }
+        });
+        if !found {
             from = i + 1;
             continue;
         }
@@ -101,8 +118,21 @@ mod tests {
             word in "[ab .-д]{0,4}",
         ) {
             prop_assert_eq!(
-                contains_word(&haystack, &word),
+                contains_word(&haystack, &word, false),
                 contains_word_reference(&haystack, &word)
+            );
+        }
+
+        /// In ASCII, ignoring case in place finds what lower-casing a copy
+        /// finds.
+        #[test]
+        fn ascii_case_is_lower_casing(
+            haystack in "[aAbB1 .-]{0,16}",
+            word in "[ab1 .-]{1,4}",
+        ) {
+            prop_assert_eq!(
+                contains_word(&haystack, &word, true),
+                contains_word_reference(&haystack.to_lowercase(), &word)
             );
         }
     }

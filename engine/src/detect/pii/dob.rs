@@ -55,7 +55,7 @@ impl DobDetector {
     pub(super) fn new() -> Result<Self, ConfigError> {
         let path = builtin_path(ID);
         let prefilter = compile(
-            r"(?i)dob|d\.o\.b|birth|born|рожд|родил|д\.р\.|geburt|naissance|nacimiento",
+            r"(?i)dob|d\.o\.b|birth|born|рожд|родил|д\.р|geburt|naissance|nacimiento",
             &path,
         )?;
         let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\p{L}*\.?";
@@ -90,17 +90,45 @@ impl DobDetector {
     }
 }
 
+/// How far from a date, in bytes, a prefilter hit can be when a context
+/// word is within [`CONTEXT_WINDOW`] chars of it: four bytes per char, plus
+/// the longest prefilter literal (a hit may start before the word it is in).
+const HIT_REACH: usize = CONTEXT_WINDOW * 4 + 16;
+
+impl DobDetector {
+    /// True when a prefilter hit (of `hits`, in text order) is within
+    /// [`HIT_REACH`] of `start..end`. Every context word holds a prefilter
+    /// match, so a date with none this close has no context word.
+    fn near_a_hit(hits: &[(usize, usize)], start: usize, end: usize) -> bool {
+        let before_end = hits.partition_point(|&(s, _)| s < end + HIT_REACH);
+        before_end
+            .checked_sub(1)
+            .and_then(|last| hits.get(last))
+            .is_some_and(|&(_, e)| e + HIT_REACH > start)
+    }
+}
+
 impl Detector for DobDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !has_year(text) || !has_digits(text, 5) || !self.prefilter.is_match(text) {
+        if !has_year(text) || !has_digits(text, 5) {
+            return;
+        }
+        let hits: Vec<(usize, usize)> = self
+            .prefilter
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        if hits.is_empty() {
             return;
         }
         // Dates are everywhere in logs and JSON; the cheap checks go first
-        // and the capture groups (a slower engine than `find`) are read only
-        // for the few dates next to a context word. `captures_at` from the
-        // match start finds that same match again.
+        // (is a context word possible this close?) and the capture groups
+        // (a slower engine than `find`) are read only for the few dates
+        // next to a context word. `captures_at` from the match start finds
+        // that same match again.
         for m in self.date.find_iter(text) {
             if numeric_bounds_ok(text, m.start(), m.end())
+                && Self::near_a_hit(&hits, m.start(), m.end())
                 && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
                 && self
                     .date
@@ -194,6 +222,11 @@ mod tests {
             ("DOB 1887-04-12", &[]),
             ("released 1987-04-12", &[]),
             ("birth 1987-04-12T10:00", &[]),
+            ("д.р 01.02.1990", &["01.02.1990"]),
+            ("д.р. 01.02.1990", &["01.02.1990"]),
+            // 24 chars from the word's start to the date's, 34 bytes
+            ("DOB ж ж ж ж ж ж ж ж ж ж 01.02.1990", &["01.02.1990"]),
+            ("DOB ж ж ж ж ж ж ж ж ж ж ж 01.02.1990", &[]),
         ];
         for (text, want) in cases {
             assert_eq!(found(text), *want, "{text}");
@@ -211,6 +244,38 @@ mod tests {
                 let valid = detector.date.captures_at(&text, m.start()).is_some_and(|c| date_ok(&c));
                 proptest::prop_assert!(!valid || has_year(&text), "{text:?}: {}", m.as_str());
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The hit gate only skips dates without a context word: the same
+        /// dates as checking the context of every date.
+        #[test]
+        fn the_hit_gate_keeps_every_date_in_context(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                dates(),
+                "(DOB|dob|Born|BIRTH|д\\.р\\.?|Дата рождения|родилась|Geburtsdatum) ?:? ?",
+                "[a-z ]{0,40}",
+                "[é😀ж ]{0,30}",
+            ],
+            0..12,
+        )) {
+            let text = parts.concat();
+            let detector = DobDetector::new().unwrap();
+            let mut gated = Vec::new();
+            detector.detect(&text, &mut gated);
+            let every: Vec<(usize, usize)> = detector
+                .date
+                .find_iter(&text)
+                .filter(|m| {
+                    numeric_bounds_ok(&text, m.start(), m.end())
+                        && has_context(&text, m.start(), m.end(), CONTEXT_WINDOW, &detector.context)
+                        && detector.date.captures_at(&text, m.start()).is_some_and(|c| date_ok(&c))
+                })
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            let gated: Vec<(usize, usize)> = gated.iter().map(|c| (c.start, c.end)).collect();
+            proptest::prop_assert_eq!(gated, every, "{:?}", text);
         }
     }
 
