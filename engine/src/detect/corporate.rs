@@ -18,10 +18,12 @@
 
 use super::catalog::TypeInfo;
 use super::normalize::{Normalized, fold_homoglyph};
+use super::rare::RareBytes;
 use super::{Candidate, Detector, pattern, priority};
 use crate::config::DetectorsConfig;
 use crate::error::ConfigError;
 use crate::finding::Category;
+use crate::swar;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use std::borrow::Cow;
@@ -217,6 +219,8 @@ impl Detector for ProjectCodes {
 /// Code words, all in one automaton over the *skeleton* of the text.
 struct Keywords {
     automaton: AhoCorasick,
+    /// Where the automaton needs to look (`None`: everywhere).
+    rare: Option<RareBytes>,
 }
 
 impl Keywords {
@@ -242,7 +246,29 @@ impl Keywords {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .map_err(|err| ConfigError::new("detectors.corporate.keywords", err.to_string()))?;
-        Ok(Keywords { automaton })
+        Ok(Keywords {
+            automaton,
+            rare: RareBytes::new(&patterns),
+        })
+    }
+
+    /// Every match in `haystack`, as the automaton's `find_iter` finds them.
+    fn each_match(&self, haystack: &str, mut found: impl FnMut(usize, usize)) {
+        let bytes = haystack.as_bytes();
+        let Some(rare) = &self.rare else {
+            for m in self.automaton.find_iter(bytes) {
+                found(m.start(), m.end());
+            }
+            return;
+        };
+        for (start, end) in rare.windows(bytes) {
+            for m in self
+                .automaton
+                .find_iter(bytes.get(start..end).unwrap_or_default())
+            {
+                found(start + m.start(), start + m.end());
+            }
+        }
     }
 
     fn report(&self, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
@@ -257,20 +283,16 @@ impl Detector for Keywords {
         if text.is_ascii() {
             // The skeleton of ASCII is its lower case: the automaton's
             // ASCII case-insensitivity is enough, no copy needed.
-            for m in self.automaton.find_iter(text) {
-                self.report(text, m.start(), m.end(), out);
-            }
+            self.each_match(text, |start, end| self.report(text, start, end, out));
             return;
         }
         // The skeleton has one char per char of `text`; only chars whose
         // UTF-8 length changes shift offsets, so those are the only marks
         // kept to map a match back.
         let skeleton = MappedSkeleton::new(text);
-        for m in self.automaton.find_iter(&skeleton.text) {
-            let start = skeleton.to_text(m.start());
-            let end = skeleton.to_text(m.end());
-            self.report(text, start, end, out);
-        }
+        self.each_match(&skeleton.text, |start, end| {
+            self.report(text, skeleton.to_text(start), skeleton.to_text(end), out);
+        });
     }
 }
 
@@ -292,12 +314,8 @@ impl MappedSkeleton {
         let mut marks = Vec::new();
         let mut i = 0;
         while let Some(rest) = text.get(i..) {
-            let plain = bytes
-                .get(i..)
-                .unwrap_or_default()
-                .iter()
-                .position(|b| !b.is_ascii())
-                .unwrap_or(rest.len());
+            // Non-ASCII bytes have the high bit set: found eight at a time.
+            let plain = swar::find(bytes, i, |w| w).map_or(rest.len(), |at| at - i);
             if plain > 0 {
                 out.push_str(rest.get(..plain).unwrap_or(""));
                 i += plain;

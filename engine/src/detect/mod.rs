@@ -22,6 +22,7 @@ pub(crate) mod normalize;
 pub(crate) mod overlap;
 pub(crate) mod pattern;
 pub(crate) mod pii;
+pub(crate) mod rare;
 pub(crate) mod secrets;
 #[cfg(test)]
 mod tests;
