@@ -82,11 +82,12 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
 
 /// Internal host names, matched whole against exact names and `*.` suffixes.
 struct InternalDomains {
-    /// Finds dotted names; each is then checked against the sets.
-    host: Regex,
     exact: HashSet<String>,
     /// `internal.corp` for the glob `*.internal.corp`.
     suffixes: HashSet<String>,
+    /// The last label of every name and suffix (`corp`): a dotted name
+    /// ending otherwise (`main.rs`, `1.2.3`) is not looked up at all.
+    last_labels: Vec<String>,
 }
 
 impl InternalDomains {
@@ -116,18 +117,25 @@ impl InternalDomains {
                 }
             }
         }
-        let host = pattern::compile(
-            r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
-            "detectors.corporate.internal_domains",
-        )?;
+        let mut last_labels: Vec<String> = Vec::new();
+        for name in exact.iter().chain(&suffixes) {
+            let last = name.rsplit('.').next().unwrap_or(name);
+            if !last_labels.iter().any(|l| l == last) {
+                last_labels.push(last.to_string());
+            }
+        }
         Ok(InternalDomains {
-            host,
             exact,
             suffixes,
+            last_labels,
         })
     }
 
     fn is_internal(&self, host: &str) -> bool {
+        let last = host.rsplit('.').next().unwrap_or(host);
+        if !self.last_labels.iter().any(|l| l == last) {
+            return false;
+        }
         self.exact.contains(host)
             || self.suffixes.contains(host)
             || host
@@ -163,14 +171,65 @@ fn check_host(host: &str, path: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A byte of a host label.
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// Every dotted name in `text`: labels of `[A-Za-z0-9-]` joined by single
+/// dots, at least two, as byte ranges, left to right; the matches of
+/// `[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`. Names are found from their dots
+/// (`memchr`), so text without dots costs one fast pass.
+fn dotted_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let dot = from + memchr::memchr(b'.', bytes.get(from..)?)?;
+            // The name's first label ends at this dot; it starts where the
+            // label bytes before it do.
+            let start = bytes
+                .get(..dot)
+                .unwrap_or_default()
+                .iter()
+                .rposition(|&b| !is_label_byte(b))
+                .map_or(0, |at| at + 1)
+                .max(from);
+            if start == dot {
+                // No label before this dot; the next name starts after it.
+                from = dot + 1;
+                continue;
+            }
+            let mut end = dot;
+            // Take `.label` while one follows.
+            while bytes.get(end) == Some(&b'.') {
+                let label = bytes
+                    .get(end + 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| is_label_byte(b))
+                    .count();
+                if label == 0 {
+                    break;
+                }
+                end += 1 + label;
+            }
+            from = end.max(dot + 1);
+            if end > dot {
+                return Some((start, end));
+            }
+        }
+    })
+}
+
 impl Detector for InternalDomains {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
         let mut lower = String::new();
-        for m in self.host.find_iter(text) {
+        for (m_start, m_end) in dotted_names(text) {
             // A dash run at an edge is prose (`corp--the`), not part of the name.
-            let name = m.as_str();
+            let name = text.get(m_start..m_end).unwrap_or_default();
             let trimmed = name.trim_start_matches('-');
-            let start = m.start() + (name.len() - trimmed.len());
+            let start = m_start + (name.len() - trimmed.len());
             let trimmed = trimmed.trim_end_matches('-');
             let end = start + trimmed.len();
             lower.clear();
@@ -423,6 +482,17 @@ mod tests {
             for (s, t) in pairs {
                 prop_assert_eq!(mapped.to_text(s), t);
             }
+        }
+    }
+
+    proptest! {
+        /// Dotted names are the matches of the host regex they replace.
+        #[test]
+        fn dotted_names_are_the_regex_matches(text in "[a-zA-Z0-9.\\- _é/]{0,40}") {
+            let regex = regex::Regex::new(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").unwrap();
+            let want: Vec<(usize, usize)> =
+                regex.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(dotted_names(&text).collect::<Vec<_>>(), want);
         }
     }
 
