@@ -60,8 +60,15 @@ impl PhoneDetector {
             return None;
         }
         let n = run.groups.len();
+        let mut digits_in_prefix = run.digit_count();
         (1..=n).rev().find_map(|k| {
             let whole = k == n;
+            let digits = digits_in_prefix;
+            digits_in_prefix -= run.groups.get(k - 1).map_or(0, |g| g.digits.len());
+            // `classify` takes no other digit count (tested), and copies.
+            if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
+                return None;
+            }
             if !whole && run.seps.get(k - 1) != Some(&Some(b' ')) {
                 return None;
             }
@@ -407,6 +414,23 @@ mod tests {
         let mut out = Vec::new();
         PhoneDetector::new().detect(text, &mut out);
         out.iter().map(|c| &text[c.start..c.end]).collect()
+    }
+
+    proptest::proptest! {
+        /// `accept` skips prefixes with fewer than `MIN_DIGITS` or more than
+        /// `MAX_DIGITS` digits without classifying them: none is a phone.
+        #[test]
+        fn classify_takes_only_eight_to_fifteen_digits(
+            text in "\\+?(\\(?[0-9]{1,5}\\)?[ .-]?){1,6}",
+        ) {
+            let run = read_run(&text, 0);
+            for k in 1..=run.groups.len() {
+                let prefix = run.prefix(k);
+                if !(MIN_DIGITS..=MAX_DIGITS).contains(&prefix.digit_count()) {
+                    proptest::prop_assert_eq!(classify(&prefix), Shape::Other, "{}", text);
+                }
+            }
+        }
     }
 
     #[test]
