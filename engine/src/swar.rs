@@ -62,16 +62,26 @@ fn members(class: impl Fn(u64) -> u64, w: u64, real: usize) -> u64 {
 
 /// The first offset at or after `from` whose byte is in `class`.
 pub(crate) fn find(bytes: &[u8], from: usize, class: impl Fn(u64) -> u64) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    // Whole words without a bounds check or a length test each; then the
+    // tail, zero-padded.
+    let mut words = rest.chunks_exact(8);
     let mut at = from;
-    while at < bytes.len() {
-        let (w, real) = word_at(bytes, at);
-        let found = members(&class, w, real);
+    for chunk in &mut words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).ok()?);
+        let found = class(w) & HIGH;
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    None
+    let tail = words.remainder();
+    if tail.is_empty() {
+        return None;
+    }
+    let (w, real) = word_at(tail, 0);
+    let found = members(&class, w, real);
+    (found != 0).then(|| at + (found.trailing_zeros() / 8) as usize)
 }
 
 /// True when `bytes` holds at least `n` bytes of `class`.
