@@ -26,12 +26,14 @@ pub(crate) mod rare;
 pub(crate) mod secrets;
 #[cfg(test)]
 mod tests;
+pub(crate) mod text;
 pub(crate) mod validate;
 
 use crate::config::{DetectorsConfig, ProfileNer};
 use crate::error::ConfigError;
 use crate::finding::{Category, Finding};
 use std::borrow::Cow;
+use text::Text;
 
 /// A hit before overlap resolution, in byte offsets of the scanned text.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,9 +85,15 @@ impl std::error::Error for DetectError {}
 pub(crate) trait Detector: Send + Sync {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>);
 
-    /// Like `detect`, for detectors that can fail (the NER model).
-    fn try_detect(&self, text: &str, out: &mut Vec<Candidate>) -> Result<(), DetectError> {
-        self.detect(text, out);
+    /// [`Detector::detect`] of a text under scan, whose shared derivations
+    /// (its digit runs) a detector reads instead of finding them again.
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
+        self.detect(text.as_str(), out);
+    }
+
+    /// Like `detect_text`, for detectors that can fail (the NER model).
+    fn try_detect(&self, text: &Text<'_>, out: &mut Vec<Candidate>) -> Result<(), DetectError> {
+        self.detect_text(text, out);
         Ok(())
     }
 }
@@ -166,7 +174,7 @@ impl Scanner {
     /// Like [`Scanner::scan`], with the NER tier narrowed by a profile.
     pub fn scan_for(&self, text: &str, ner: &ProfileNer) -> Vec<Finding> {
         self.run(text, ner, |d, t, out| {
-            d.detect(t, out);
+            d.detect_text(t, out);
             Ok(())
         })
         .unwrap_or_default()
@@ -204,7 +212,7 @@ impl Scanner {
         &self,
         text: &str,
         ner: &ProfileNer,
-        detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+        detect: impl Fn(&dyn Detector, &Text<'_>, &mut Vec<Candidate>) -> Result<(), DetectError>,
     ) -> Result<Vec<Finding>, DetectError> {
         self.run_view(&normalize::Normalized::new(text), ner, detect)
     }
@@ -213,7 +221,7 @@ impl Scanner {
         &self,
         normalized: &normalize::Normalized<'_>,
         ner: &ProfileNer,
-        detect: impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+        detect: impl Fn(&dyn Detector, &Text<'_>, &mut Vec<Candidate>) -> Result<(), DetectError>,
     ) -> Result<Vec<Finding>, DetectError> {
         let text = normalized.original();
         let mut candidates = Vec::new();
@@ -233,10 +241,10 @@ impl Scanner {
         &self,
         view: &normalize::Normalized<'_>,
         ner: Option<&ProfileNer>,
-        detect: &impl Fn(&dyn Detector, &str, &mut Vec<Candidate>) -> Result<(), DetectError>,
+        detect: &impl Fn(&dyn Detector, &Text<'_>, &mut Vec<Candidate>) -> Result<(), DetectError>,
         out: &mut Vec<Candidate>,
     ) -> Result<(), DetectError> {
-        let scanned = view.text();
+        let scanned = Text::new(view.text());
         let mut candidates = Vec::new();
         for (i, detector) in self.detectors.iter().enumerate() {
             let is_ner = self.ner_at == Some(i);
@@ -247,7 +255,7 @@ impl Scanner {
                 (true, _) => continue,
             };
             let before = candidates.len();
-            detect(detector.as_ref(), scanned, &mut candidates)?;
+            detect(detector.as_ref(), &scanned, &mut candidates)?;
             if let Some(ner) = ner
                 && !ner.types.is_empty()
             {
@@ -258,8 +266,9 @@ impl Scanner {
         }
         // A value wrapped in base64/hex: a hit in the decoded text covers
         // the whole encoded run.
-        for blob in encoded::blobs(scanned) {
+        for blob in encoded::blobs(&scanned) {
             let decoded = normalize::Normalized::new(&blob.decoded);
+            let decoded_text = Text::new(decoded.text());
             let mut inner = Vec::new();
             // The patterns only: NER on decoded blobs would cost an
             // inference for what is almost always a key or an address.
@@ -267,7 +276,7 @@ impl Scanner {
                 if self.ner_at == Some(i) {
                     continue;
                 }
-                detect(detector.as_ref(), decoded.text(), &mut inner)?;
+                detect(detector.as_ref(), &decoded_text, &mut inner)?;
             }
             let best = inner
                 .into_iter()

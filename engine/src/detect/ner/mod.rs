@@ -27,6 +27,7 @@ mod detector {
     use super::model::{InferenceError, NerModel};
     use crate::config::{FailMode, NerConfig};
     use crate::detect::cache::TextCache;
+    use crate::detect::text::Text;
     use crate::detect::{Candidate, DetectError, Detector, priority};
     use crate::error::ConfigError;
     use crate::finding::Category;
@@ -209,12 +210,12 @@ mod detector {
 
     impl Detector for NerDetector {
         fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-            if let Err(err) = self.try_detect(text, out) {
+            if let Err(err) = self.try_detect(&Text::new(text), out) {
                 log::warn!("{err}; NER findings skipped");
             }
         }
 
-        fn try_detect(&self, text: &str, out: &mut Vec<Candidate>) -> Result<(), DetectError> {
+        fn try_detect(&self, text: &Text<'_>, out: &mut Vec<Candidate>) -> Result<(), DetectError> {
             if !self.worth_scanning(text) {
                 return Ok(());
             }

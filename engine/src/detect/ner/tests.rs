@@ -183,7 +183,8 @@ fn short_and_code_like_strings_are_skipped() {
     let d = NerDetector::new(Arc::clone(model), &cfg, crate::config::FailMode::Closed).unwrap();
     let mut out = Vec::new();
     for text in ["", "ab", "12", "....", &"x".repeat(100)] {
-        crate::detect::Detector::try_detect(&d, text, &mut out).unwrap();
+        crate::detect::Detector::try_detect(&d, &crate::detect::text::Text::new(text), &mut out)
+            .unwrap();
     }
     assert!(out.is_empty());
 }

@@ -171,7 +171,7 @@ pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Ite
 /// Every maximal run of ASCII digits in `text`, as a byte range: the bare
 /// numbers, without [`digit_runs`]' grouping (nothing to allocate or look
 /// back at per number).
-pub(super) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+pub(crate) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -190,12 +190,13 @@ pub(super) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)
 /// relative to that offset.
 pub(super) fn captures_at_runs<'t>(
     text: &'t str,
+    digit_sequences: impl Iterator<Item = (usize, usize)> + 't,
     anchored: &'t Regex,
     lens: &'t [usize],
 ) -> impl Iterator<Item = (usize, Captures<'t>)> + 't {
     let bytes = text.as_bytes();
     let mut resume = 0;
-    digit_sequences(text).filter_map(move |(start, end)| {
+    digit_sequences.filter_map(move |(start, end)| {
         let after_word = start
             .checked_sub(1)
             .and_then(|i| bytes.get(i))
@@ -313,7 +314,7 @@ mod tests {
         // first match, as it does for the unanchored search.
         let anchored = Regex::new(r"^[0-9]{3}(?:-[0-9]{3})*(?-u:\b)").unwrap();
         let text = "id 123-456 and 789";
-        let found: Vec<&str> = captures_at_runs(text, &anchored, &[3])
+        let found: Vec<&str> = captures_at_runs(text, digit_sequences(text), &anchored, &[3])
             .map(|(offset, caps)| &text[offset..offset + caps.get(0).unwrap().end()])
             .collect();
         assert_eq!(found, ["123-456", "789"]);

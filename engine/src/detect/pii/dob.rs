@@ -3,10 +3,11 @@
 //! so only a valid calendar date next to "DOB", "born", "дата рождения" and
 //! the like counts.
 
-use super::bounds::{digit_sequences, has_digits, numeric_bounds_ok};
+use super::bounds::{has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
 use regex::{Captures, Regex};
@@ -110,7 +111,12 @@ impl DobDetector {
 
 impl Detector for DobDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        if !has_year(text) || !has_digits(text, 5) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
+        if !has_year(text, shared.digit_sequences()) || !has_digits(text, 5) {
             return;
         }
         let hits: Vec<(usize, usize)> = self
@@ -146,8 +152,8 @@ impl Detector for DobDetector {
 /// boundary or separator on each side), and `date_ok` takes 1900–2099 only.
 /// Most texts have none, and this skips the context-word search, which in
 /// wasm is a pass over the whole text.
-fn has_year(text: &str) -> bool {
-    digit_sequences(text).any(|(start, end)| {
+fn has_year(text: &str, mut digit_sequences: impl Iterator<Item = (usize, usize)>) -> bool {
+    digit_sequences.any(|(start, end)| {
         end - start == 4
             && text
                 .get(start..end)
@@ -198,6 +204,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bounds::digit_sequences;
     use super::*;
 
     fn found(text: &str) -> Vec<&str> {
@@ -242,7 +249,7 @@ mod tests {
             let detector = DobDetector::new().unwrap();
             for m in detector.date.find_iter(&text) {
                 let valid = detector.date.captures_at(&text, m.start()).is_some_and(|c| date_ok(&c));
-                proptest::prop_assert!(!valid || has_year(&text), "{text:?}: {}", m.as_str());
+                proptest::prop_assert!(!valid || has_year(&text, digit_sequences(&text)), "{text:?}: {}", m.as_str());
             }
         }
     }
@@ -297,10 +304,16 @@ mod tests {
 
     #[test]
     fn year_gate() {
-        assert!(has_year("born 1987-04-12"));
-        assert!(has_year("2099"));
-        assert!(has_year("1 March 1900"));
-        assert!(!has_year("order 12345 at 18:04, room 2100, code 19877"));
-        assert!(!has_year("no digits"));
+        assert!(has_year(
+            "born 1987-04-12",
+            digit_sequences("born 1987-04-12")
+        ));
+        assert!(has_year("2099", digit_sequences("2099")));
+        assert!(has_year("1 March 1900", digit_sequences("1 March 1900")));
+        assert!(!has_year(
+            "order 12345 at 18:04, room 2100, code 19877",
+            digit_sequences("order 12345 at 18:04, room 2100, code 19877")
+        ));
+        assert!(!has_year("no digits", digit_sequences("no digits")));
     }
 }

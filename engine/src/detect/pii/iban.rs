@@ -3,8 +3,9 @@
 //! BBAN that makes up that country's exact length, written compact or in
 //! groups of four separated by single spaces, and the mod-97 check.
 
-use super::bounds::{digit_sequences, has_digits, next_char, prev_char};
+use super::bounds::{has_digits, next_char, prev_char};
 use super::candidate;
+use crate::detect::text::Text;
 use crate::detect::validate::{iban_length, mod97};
 use crate::detect::{Candidate, Detector, priority};
 
@@ -15,6 +16,11 @@ pub(super) struct IbanDetector;
 
 impl Detector for IbanDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         // Only the check digits are sure to be digits (`QA`, `NL` BBANs
         // start with letters).
         if !has_digits(text, 2) {
@@ -24,7 +30,7 @@ impl Detector for IbanDetector {
         // the country, so only the byte two before each run can start one
         // (most texts have few runs; every byte was tried before).
         let mut next = 0;
-        for (digits, _) in digit_sequences(text) {
+        for (digits, _) in shared.digit_sequences() {
             let Some(start) = digits.checked_sub(2).filter(|s| *s >= next) else {
                 continue;
             };

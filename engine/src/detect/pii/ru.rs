@@ -2,10 +2,11 @@
 //! Russian national identifiers: the taxpayer number (ИНН) and the
 //! insurance number (СНИЛС), both confirmed by their official checksums.
 
-use super::bounds::{captures_at_runs, digit_sequences, has_digits, numeric_bounds_ok};
+use super::bounds::{captures_at_runs, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::validate::{inn_valid, snils_valid};
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -45,10 +46,15 @@ impl InnDetector {
 
 impl Detector for InnDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         if !has_digits(text, 10) {
             return;
         }
-        for (start, end) in digit_sequences(text) {
+        for (start, end) in shared.digit_sequences() {
             let len = end - start;
             if !(len == 10 || len == 12) {
                 continue;
@@ -120,10 +126,20 @@ impl SnilsDetector {
 
 impl Detector for SnilsDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         if !has_digits(text, 11) {
             return;
         }
-        for (offset, caps) in captures_at_runs(text, &self.regex, &SNILS_RUN_LENGTHS) {
+        for (offset, caps) in captures_at_runs(
+            text,
+            shared.digit_sequences(),
+            &self.regex,
+            &SNILS_RUN_LENGTHS,
+        ) {
             let Some(m) = caps.get(0) else { continue };
             let (start, end) = (offset + m.start(), offset + m.end());
             let value = m.as_str();

@@ -7,6 +7,7 @@ use super::bounds::{captures_at_runs, has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::validate::ssn_valid;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -39,10 +40,17 @@ impl SsnDetector {
 
 impl Detector for SsnDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         if !has_digits(text, 9) {
             return;
         }
-        for (offset, caps) in captures_at_runs(text, &self.regex, &RUN_LENGTHS) {
+        for (offset, caps) in
+            captures_at_runs(text, shared.digit_sequences(), &self.regex, &RUN_LENGTHS)
+        {
             let Some(m) = caps.get(0) else { continue };
             let (start, end) = (offset + m.start(), offset + m.end());
             let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
