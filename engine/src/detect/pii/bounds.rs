@@ -138,33 +138,50 @@ impl DigitRun {
 
 /// Every maximal run of digit groups in `text` where the groups are joined by
 /// exactly one byte of `seps` (`b" -"` for cards, `b""` for bare numbers).
+#[cfg(test)]
 pub(super) fn digit_runs<'a>(text: &'a str, seps: &'a [u8]) -> impl Iterator<Item = DigitRun> + 'a {
+    digit_runs_of(text, digit_sequences(text), seps, 0)
+}
+
+/// [`digit_runs`] built from the text's digit sequences (`sequences`, in
+/// order), keeping only runs of at least `min_digits` digits: the groups of
+/// a run are only gathered once its digits are counted.
+pub(super) fn digit_runs_of<'a>(
+    text: &'a str,
+    sequences: impl Iterator<Item = (usize, usize)> + 'a,
+    seps: &'a [u8],
+    min_digits: usize,
+) -> impl Iterator<Item = DigitRun> + 'a {
     let bytes = text.as_bytes();
-    let mut i = 0;
+    let mut sequences = sequences.peekable();
+    // Whether the sequence ending at `end` and the one at `next` join.
+    let joined = move |end: usize, next: usize| {
+        next == end + 1 && bytes.get(end).is_some_and(|b| seps.contains(b))
+    };
     std::iter::from_fn(move || {
-        i = swar::find(bytes, i, swar::digits)?;
-        let start = i;
-        // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
-        // they do not start a run of groups.
-        let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
-        let mut groups = Groups::new();
         loop {
-            let group_start = i;
-            i = digits_end(bytes, i);
-            groups.push((group_start, i));
-            if glued {
-                break;
+            let (start, first_end) = sequences.next()?;
+            // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
+            // they do not start a run of groups.
+            let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
+            let mut groups = Groups::new();
+            groups.push((start, first_end));
+            let mut end = first_end;
+            if !glued {
+                while let Some(&(s, e)) = sequences.peek() {
+                    if !joined(end, s) {
+                        break;
+                    }
+                    groups.push((s, e));
+                    end = e;
+                    sequences.next();
+                }
             }
-            match (bytes.get(i), bytes.get(i + 1)) {
-                (Some(sep), Some(d)) if seps.contains(sep) && d.is_ascii_digit() => i += 1,
-                _ => break,
+            let run = DigitRun { start, end, groups };
+            if run.digit_count(run.groups.len()) >= min_digits {
+                return Some(run);
             }
         }
-        Some(DigitRun {
-            start,
-            end: i,
-            groups,
-        })
     })
 }
 
@@ -295,6 +312,56 @@ mod tests {
             .map(|r| (r.start, r.end))
             .collect();
         assert_eq!(glued, [(2, 3), (4, 13)]);
+    }
+
+    /// The byte walk `digit_runs_of` replaced.
+    fn digit_runs_by_bytes(text: &str, seps: &[u8]) -> Vec<DigitRun> {
+        let bytes = text.as_bytes();
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while let Some(start) = (i..bytes.len()).find(|&k| bytes[k].is_ascii_digit()) {
+            i = start;
+            let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
+            let mut groups = Groups::new();
+            loop {
+                let group_start = i;
+                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                groups.push((group_start, i));
+                if glued {
+                    break;
+                }
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(sep), Some(d)) if seps.contains(sep) && d.is_ascii_digit() => i += 1,
+                    _ => break,
+                }
+            }
+            runs.push(DigitRun {
+                start,
+                end: i,
+                groups,
+            });
+        }
+        runs
+    }
+
+    proptest::proptest! {
+        /// Runs built from the sequences are the runs of a byte walk, and
+        /// `min_digits` only drops the shorter ones.
+        #[test]
+        fn runs_of_sequences_are_the_byte_walk_runs(
+            text in "[0-9a -.]{0,48}",
+            min_digits in 0usize..6,
+        ) {
+            let want: Vec<DigitRun> = digit_runs_by_bytes(&text, b" -")
+                .into_iter()
+                .filter(|r| r.digit_count(r.groups.len()) >= min_digits)
+                .collect();
+            let ours: Vec<DigitRun> =
+                digit_runs_of(&text, digit_sequences(&text), b" -", min_digits).collect();
+            proptest::prop_assert_eq!(ours, want);
+        }
     }
 
     proptest::proptest! {

@@ -4,8 +4,9 @@
 //! a correct Luhn digit. Digits glued to more digits are part of another
 //! number and never a card.
 
-use super::bounds::{DigitRun, digit_runs, has_digits, numeric_bounds_ok};
+use super::bounds::{DigitRun, digit_runs_of, has_digits, numeric_bounds_ok};
 use super::candidate;
+use crate::detect::text::Text;
 use crate::detect::validate::card_valid;
 use crate::detect::{Candidate, Detector, priority};
 
@@ -18,13 +19,15 @@ pub(super) struct CardDetector;
 
 impl Detector for CardDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         if !has_digits(text, MIN_DIGITS) {
             return;
         }
-        for run in digit_runs(text, b" -") {
-            if run.digit_count(run.groups.len()) < MIN_DIGITS {
-                continue;
-            }
+        for run in digit_runs_of(text, shared.digit_sequences(), b" -", MIN_DIGITS) {
             if let Some(end) = card_end(text, &run) {
                 out.push(candidate(
                     run.start,
