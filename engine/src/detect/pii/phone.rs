@@ -143,23 +143,19 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// The run cut after its first `k` groups.
-    fn prefix(&self, k: usize) -> Run<'a> {
-        let groups: Vec<Group<'a>> = self.groups.iter().take(k).cloned().collect();
-        Run {
-            start: self.start,
+    /// The run cut after its first `k` groups, borrowed (classifying every
+    /// prefix of every long number copied them before).
+    fn prefix(&self, k: usize) -> RunView<'_, 'a> {
+        let groups = self.groups.get(..k).unwrap_or(&self.groups);
+        RunView {
             end: groups.last().map_or(self.start, |g| g.end),
             plus: self.plus,
-            seps: self
-                .seps
-                .iter()
-                .take(k.saturating_sub(1))
-                .copied()
-                .collect(),
+            seps: self.seps.get(..k.saturating_sub(1)).unwrap_or(&self.seps),
             groups,
         }
     }
 
+    #[cfg(test)]
     fn lens(&self) -> Vec<usize> {
         self.groups.iter().map(|g| g.digits.len()).collect()
     }
@@ -167,10 +163,54 @@ impl<'a> Run<'a> {
     fn digit_count(&self) -> usize {
         self.groups.iter().map(|g| g.digits.len()).sum()
     }
+}
 
-    fn all_digits(&self) -> String {
-        self.groups.iter().map(|g| g.digits).collect()
+/// A run or the first groups of one: what `classify` reads.
+#[derive(Debug, Clone, Copy)]
+struct RunView<'r, 'a> {
+    end: usize,
+    plus: bool,
+    groups: &'r [Group<'a>],
+    seps: &'r [Option<u8>],
+}
+
+/// Group lengths kept for shape checks: every shape read is shorter, and
+/// a classified number has at most [`MAX_DIGITS`] groups.
+const MAX_GROUPS: usize = MAX_DIGITS + 1;
+
+impl RunView<'_, '_> {
+    /// The lengths of the first [`MAX_GROUPS`] groups, without allocating.
+    fn lens(&self) -> ([usize; MAX_GROUPS], usize) {
+        let mut lens = [0; MAX_GROUPS];
+        let mut n = 0;
+        for (slot, group) in lens.iter_mut().zip(self.groups) {
+            *slot = group.digits.len();
+            n += 1;
+        }
+        (lens, n)
     }
+
+    #[cfg(test)]
+    fn digit_count(&self) -> usize {
+        self.groups.iter().map(|g| g.digits.len()).sum()
+    }
+
+    /// All the digits, in `buf`; `None` when there are more than
+    /// [`MAX_DIGITS`] (no phone has).
+    fn digits<'b>(&self, buf: &'b mut [u8; MAX_DIGITS]) -> Option<&'b str> {
+        concat_digits(self.groups, buf)
+    }
+}
+
+/// The digits of `groups`, in `buf`; `None` when they do not fit.
+fn concat_digits<'b>(groups: &[Group<'_>], buf: &'b mut [u8; MAX_DIGITS]) -> Option<&'b str> {
+    let mut n = 0;
+    for group in groups {
+        let digits = group.digits.as_bytes();
+        buf.get_mut(n..n + digits.len())?.copy_from_slice(digits);
+        n += digits.len();
+    }
+    std::str::from_utf8(buf.get(..n)?).ok()
 }
 
 /// [`read_run_into`] into a new run (tests).
@@ -272,14 +312,14 @@ enum Shape {
     Other,
 }
 
-fn classify(run: &Run) -> Shape {
-    let digits = run.all_digits();
-    let count = digits.len();
-    if count > MAX_DIGITS {
+fn classify(run: &RunView) -> Shape {
+    let mut buf = [0; MAX_DIGITS];
+    let Some(digits) = run.digits(&mut buf) else {
         return Shape::Other;
-    }
+    };
+    let count = digits.len();
     if run.plus {
-        return if international_ok(run, &digits) {
+        return if international_ok(run, digits) {
             Shape::International
         } else {
             Shape::Other
@@ -293,7 +333,7 @@ fn classify(run: &Run) -> Shape {
     // `020 7946 0958`).
     let bare = run.groups.len() == 1;
     let plausible = match count {
-        10 => digits.starts_with('0') || (bare && nanp_ok(&digits)),
+        10 => digits.starts_with('0') || (bare && nanp_ok(digits)),
         11 => {
             digits.starts_with('0')
                 || (bare
@@ -311,7 +351,7 @@ fn classify(run: &Run) -> Shape {
 
 /// `+` form: E.164 length, no leading 0 in the country code, and the
 /// national rules of +1 and +7.
-fn international_ok(run: &Run, digits: &str) -> bool {
+fn international_ok(run: &RunView, digits: &str) -> bool {
     if !(8..=MAX_DIGITS).contains(&digits.len()) || digits.starts_with('0') || date_like(run) {
         return false;
     }
@@ -343,9 +383,9 @@ fn russian_area_ok(ten: Option<&str>) -> bool {
 
 /// `(415) 555-0132`, `415-555-0132`, `415.555.0132`, `415 555 0132`,
 /// `1-415-555-0132`, `1 (415) 555-0132`.
-fn nanp_formatted(run: &Run) -> bool {
-    let lens = run.lens();
-    let skip = match lens.as_slice() {
+fn nanp_formatted(run: &RunView) -> bool {
+    let (lens, n) = run.lens();
+    let skip = match lens.get(..n).unwrap_or_default() {
         [3, 3, 4] => 0,
         [1, 3, 3, 4]
             if run
@@ -376,14 +416,17 @@ fn nanp_formatted(run: &Run) -> bool {
     };
     // `1-415…`, `1 (415)…`: the trunk 1 is separated too.
     let trunk_ok = skip == 0 || run.seps.first().is_some_and(|s| s.is_some());
-    let ten: String = national.iter().map(|g| g.digits).collect();
-    seps_ok && trunk_ok && nanp_ok(&ten)
+    let mut buf = [0; MAX_DIGITS];
+    seps_ok && trunk_ok && concat_digits(national, &mut buf).is_some_and(nanp_ok)
 }
 
 /// `8 912 345 67 89`, `8 (912) 345-67-89`, `8(912)3456789`, `8-912-345-6789`.
-fn russian_formatted(run: &Run) -> bool {
-    let lens = run.lens();
-    let shape_ok = matches!(lens.as_slice(), [1, 3, 3, 2, 2] | [1, 3, 3, 4] | [1, 3, 7]);
+fn russian_formatted(run: &RunView) -> bool {
+    let (lens, n) = run.lens();
+    let shape_ok = matches!(
+        lens.get(..n).unwrap_or_default(),
+        [1, 3, 3, 2, 2] | [1, 3, 3, 4] | [1, 3, 7]
+    );
     let trunk_ok = run
         .groups
         .first()
@@ -396,14 +439,18 @@ fn russian_formatted(run: &Run) -> bool {
         .iter()
         .enumerate()
         .all(|(i, s)| s.is_some() || (area_paren && i <= 1));
-    let digits = run.all_digits();
+    let mut buf = [0; MAX_DIGITS];
+    let digits = run.digits(&mut buf).unwrap_or_default();
     shape_ok && trunk_ok && others_plain && seps_ok && russian_area_ok(digits.get(1..))
 }
 
 /// `2024-01-15`, `+2024.01.15`: year, month and day groups.
-fn date_like(run: &Run) -> bool {
-    let lens = run.lens();
-    matches!(lens.as_slice(), [4, 2, 2] | [2, 2, 4] | [4, 2, 2, _, ..])
+fn date_like(run: &RunView) -> bool {
+    let (lens, n) = run.lens();
+    matches!(
+        lens.get(..n).unwrap_or_default(),
+        [4, 2, 2] | [2, 2, 4] | [4, 2, 2, _, ..]
+    )
 }
 
 #[cfg(test)]
