@@ -3,6 +3,8 @@
 //! `${TOKEN}`, `AKIA…EXAMPLE`) from real secrets, cheaply.
 
 use crate::detect::entropy::shannon;
+use aho_corasick::AhoCorasick;
+use once_cell::sync::Lazy;
 
 /// Substrings that mark a value as made up (ASCII case-insensitive).
 const MARKERS: &[&str] = &[
@@ -123,8 +125,21 @@ pub(super) fn contains_ci(hay: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// The markers in one automaton: every provider token and generic value is
+/// checked, and a window-by-window compare per marker cost ~24 K
+/// instructions for a long token.
+static MARKER_AUTOMATON: Lazy<Option<AhoCorasick>> = Lazy::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(MARKERS)
+        .ok()
+});
+
 fn has_marker(value: &str) -> bool {
-    MARKERS.iter().any(|m| contains_ci(value, m))
+    match MARKER_AUTOMATON.as_ref() {
+        Some(automaton) => automaton.is_match(value),
+        None => MARKERS.iter().any(|m| contains_ci(value, m)),
+    }
 }
 
 /// Longest run of one repeated byte or of consecutive ascending or
@@ -204,6 +219,21 @@ fn is_env_var_name(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The automaton finds a marker exactly where a case-insensitive
+        /// compare at every offset does.
+        #[test]
+        fn markers_are_found_like_the_window_compare(
+            value in "[a-zA-Z.*x]{0,12}(Example|XXXX|your|…|••|\\.\\.\\.)?[a-zA-Z.*x•]{0,12}",
+        ) {
+            proptest::prop_assert!(MARKER_AUTOMATON.is_some());
+            proptest::prop_assert_eq!(
+                has_marker(&value),
+                MARKERS.iter().any(|m| contains_ci(&value, m))
+            );
+        }
+    }
 
     #[test]
     fn stand_ins_are_recognized() {
