@@ -9,6 +9,7 @@
 use super::bounds::{has_digits, next_char, prev_char};
 use super::{candidate, words};
 use crate::detect::context::has_context;
+use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::swar;
 
@@ -94,15 +95,65 @@ impl PhoneDetector {
 
 impl Detector for PhoneDetector {
     fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        let bytes = text.as_bytes();
+        self.detect_text(&Text::new(text), out);
+    }
+
+    fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
+        let text = shared.as_str();
         if !has_digits(text, MIN_DIGITS) {
             return;
         }
         let mut run = Run::default();
+        let mut i = 0;
+        for (first_digit, end) in chains(shared.digit_sequences()) {
+            // `+(` is the most a run puts before its first digit.
+            let from = first_digit.saturating_sub(2).max(i);
+            i = self.read_runs(text, from, end, &mut run, out);
+        }
+    }
+}
+
+/// Stretches of digit sequences close enough to be one run (at most three
+/// bytes apart: `) (`), keeping those with [`MIN_DIGITS`] digits: a run
+/// with enough digits for a phone lies inside one, and the many short
+/// numbers of logs and JSON are not read as runs at all.
+fn chains(
+    mut sequences: impl Iterator<Item = (usize, usize)>,
+) -> impl Iterator<Item = (usize, usize)> {
+    let mut next = sequences.next();
+    std::iter::from_fn(move || {
+        loop {
+            let (start, mut end) = next?;
+            let mut digits = end - start;
+            next = sequences.next();
+            while let Some((s, e)) = next.filter(|&(s, _)| s <= end + 3) {
+                digits += e - s;
+                end = e;
+                next = sequences.next();
+            }
+            if digits >= MIN_DIGITS {
+                return Some((start, end));
+            }
+        }
+    })
+}
+
+impl PhoneDetector {
+    /// Reads and judges every run starting in `from..until`; returns where
+    /// reading stopped.
+    fn read_runs<'a>(
+        &self,
+        text: &'a str,
+        from: usize,
+        until: usize,
+        run: &mut Run<'a>,
+        out: &mut Vec<Candidate>,
+    ) -> usize {
+        let bytes = text.as_bytes();
         // Only a digit, `+` or `(` can start a run: skip to the next one.
         let may_start = |w| swar::digits(w) | swar::eq(w, b'+') | swar::eq(w, b'(');
-        let mut i = 0;
-        while let Some(at) = swar::find(bytes, i, may_start) {
+        let mut i = from;
+        while let Some(at) = swar::find(bytes, i, may_start).filter(|&at| at < until) {
             i = at;
             let starts_run = bytes.get(i).is_some_and(u8::is_ascii_digit)
                 || bytes
@@ -112,12 +163,13 @@ impl Detector for PhoneDetector {
                 i += 1;
                 continue;
             }
-            read_run_into(text, i, &mut run);
+            read_run_into(text, i, run);
             i = run.end.max(i + 1);
-            if let Some((end, score)) = self.accept(text, &run) {
+            if let Some((end, score)) = self.accept(text, run) {
                 out.push(candidate(run.start, end, ID, score, priority::GENERIC));
             }
         }
+        i
     }
 }
 
@@ -477,6 +529,29 @@ mod tests {
                     proptest::prop_assert_eq!(classify(&prefix), Shape::Other, "{}", text);
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading only the chains finds what reading every run finds.
+        #[test]
+        fn chains_find_every_phone(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[0-9]{1,4}",
+                "[ .()+-]{1,2}",
+                "[a-z:]{1,3}",
+                "(\\+?[0-9]{1,3}[ -]?)?\\(?[0-9]{3}\\)?[ .-]?[0-9]{3}[ .-]?[0-9]{2,4}",
+            ],
+            0..12,
+        )) {
+            let text = parts.concat();
+            let detector = PhoneDetector::new();
+            let mut every = Vec::new();
+            detector.read_runs(&text, 0, text.len(), &mut Run::default(), &mut every);
+            let mut chained = Vec::new();
+            detector.detect(&text, &mut chained);
+            let spans = |c: &[Candidate]| c.iter().map(|c| (c.start, c.end)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(spans(&chained), spans(&every), "{:?}", text);
         }
     }
 
