@@ -406,10 +406,9 @@ pub struct InjectionDetector {
     phrases: Vec<(usize, f64, LazyRegex)>,
     mention: Regex,
     discussion: Regex,
-    /// Every marker, with its weight: one regex each, so that each gets
-    /// its own literal prefilter (`<`, `[`, `system`…); in one set, none
-    /// did, and the set's automaton read every byte of every text.
-    markers: Vec<(f64, Regex)>,
+    /// Every marker in one set (one pass over the text), with its weight.
+    markers: RegexSet,
+    marker_weights: Vec<f64>,
     markdown_image: Regex,
     markdown_link: Regex,
 }
@@ -467,16 +466,18 @@ impl InjectionDetector {
             let exact = LazyRegex::new(folded_pattern(pattern), path, compile_phrase);
             phrases.push((*kind, *weight, exact));
         }
-        let markers = MARKERS
-            .iter()
-            .map(|(weight, pattern)| Ok((*weight, compile(pattern)?)))
-            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let markers = RegexSetBuilder::new(MARKERS.iter().map(|(_, pattern)| pattern))
+            .size_limit(16 * 1024 * 1024)
+            .dfa_size_limit(16 * 1024 * 1024)
+            .build()
+            .map_err(|err| ConfigError::new("injection", format!("built-in markers: {err}")))?;
         Ok(InjectionDetector {
             set,
             phrases,
             mention: compile(&format!(r#"\b(?:{MENTION})[ "]*$"#))?,
             discussion: compile(&folded_pattern(DISCUSSION))?,
             markers,
+            marker_weights: MARKERS.iter().map(|(weight, _)| *weight).collect(),
             // Unbounded on purpose: a bounded repetition of a Unicode class
             // is compiled as that many copies of it (`{1,2048}` made these
             // two regexes most of the filter's memory). Matching stays linear.
@@ -555,9 +556,9 @@ impl InjectionDetector {
     }
 
     fn score_markers(&self, plain: &str, scores: &mut [f64; KINDS.len()]) {
-        for (weight, marker) in &self.markers {
-            if *weight > scores[ROLE] && marker.is_match(plain) {
-                scores[ROLE] = *weight;
+        for index in self.markers.matches(plain).iter() {
+            if let Some(weight) = self.marker_weights.get(index) {
+                scores[ROLE] = scores[ROLE].max(*weight);
             }
         }
     }
