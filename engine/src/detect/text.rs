@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The text a scan runs over, with what several detectors derive from it
-//! computed once: five numeric detectors (SSN, SNILS, INN, IBAN, the date of
-//! birth's year gate) each walked every digit run of every text.
+//! computed once: the numeric detectors (phone, card, SSN, SNILS, INN, IBAN,
+//! the date of birth's year gate) each walked every digit run of every text.
 
 use super::pii::digit_sequences;
 use std::cell::OnceCell;
@@ -10,10 +10,14 @@ use std::cell::OnceCell;
 /// for shared derivations, built at the first ask.
 pub(crate) struct Text<'a> {
     text: &'a str,
-    /// Byte ranges of the maximal runs of ASCII digits, as `u32` pairs (half
-    /// the memory of `usize` ones); left unbuilt for a text too long for
-    /// `u32` offsets, whose runs are then found on every ask.
-    digit_sequences: OnceCell<Vec<(u32, u32)>>,
+    digit_sequences: OnceCell<Runs>,
+}
+
+/// Byte ranges of the maximal runs of ASCII digits: `u32` pairs (half the
+/// memory of `usize` ones) unless the text is too long for them.
+enum Runs {
+    Narrow(Vec<(u32, u32)>),
+    Wide(Vec<(usize, usize)>),
 }
 
 impl<'a> Text<'a> {
@@ -30,16 +34,28 @@ impl<'a> Text<'a> {
 
     /// Every maximal run of ASCII digits, as a byte range, in order: the
     /// same as [`digit_sequences`] of the text.
-    pub(crate) fn digit_sequences(&self) -> Box<dyn Iterator<Item = (usize, usize)> + '_> {
-        if u32::try_from(self.text.len()).is_err() {
-            return Box::new(digit_sequences(self.text));
-        }
+    pub(crate) fn digit_sequences(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         let runs = self.digit_sequences.get_or_init(|| {
-            digit_sequences(self.text)
-                .filter_map(|(s, e)| Some((u32::try_from(s).ok()?, u32::try_from(e).ok()?)))
-                .collect()
+            let runs = digit_sequences(self.text);
+            if u32::try_from(self.text.len()).is_ok() {
+                Runs::Narrow(
+                    runs.filter_map(|(s, e)| {
+                        Some((u32::try_from(s).ok()?, u32::try_from(e).ok()?))
+                    })
+                    .collect(),
+                )
+            } else {
+                Runs::Wide(runs.collect())
+            }
         });
-        Box::new(runs.iter().map(|&(s, e)| (s as usize, e as usize)))
+        let (narrow, wide) = match runs {
+            Runs::Narrow(runs) => (runs.as_slice(), [].as_slice()),
+            Runs::Wide(runs) => ([].as_slice(), runs.as_slice()),
+        };
+        narrow
+            .iter()
+            .map(|&(s, e)| (s as usize, e as usize))
+            .chain(wide.iter().copied())
     }
 }
 
