@@ -21,6 +21,7 @@ use super::normalize::{Normalized, fold_homoglyph};
 use super::rare::RareBytes;
 use super::{Candidate, Detector, pattern, priority};
 use crate::config::DetectorsConfig;
+use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use crate::swar;
@@ -223,7 +224,7 @@ fn dotted_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 impl Detector for InternalDomains {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         let mut lower = String::new();
         for (m_start, m_end) in dotted_names(text) {
             // A dash run at an edge is prose (`corp--the`), not part of the name.
@@ -259,7 +260,7 @@ impl ProjectCodes {
 }
 
 impl Detector for ProjectCodes {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         for regex in &self.patterns {
             for m in regex.find_iter(text) {
                 if !m.is_empty() && !glued(text, m.start(), m.end()) {
@@ -338,7 +339,7 @@ impl Keywords {
 }
 
 impl Detector for Keywords {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         if text.is_ascii() {
             // The skeleton of ASCII is its lower case: the automaton's
             // ASCII case-insensitivity is enough, no copy needed.

@@ -7,6 +7,7 @@ use super::normalize::{Normalized, fold_all_homoglyphs};
 use super::validate::{luhn, mod97};
 use super::{Candidate, Detector, pattern, priority};
 use crate::config::{CustomEntity, DetectorsConfig, Validator};
+use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use regex::Regex;
@@ -78,7 +79,7 @@ impl CustomDetector {
 }
 
 impl Detector for CustomDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         for m in self.regex.find_iter(text) {
             if m.is_empty()
                 || !self.passes_validator(m.as_str())

@@ -209,8 +209,8 @@ mod detector {
     }
 
     impl Detector for NerDetector {
-        fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-            if let Err(err) = self.try_detect(&Text::new(text), out) {
+        fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
+            if let Err(err) = self.try_detect(text, out) {
                 log::warn!("{err}; NER findings skipped");
             }
         }

@@ -18,10 +18,6 @@ const MAX_DIGITS: usize = 19;
 pub(super) struct CardDetector;
 
 impl Detector for CardDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_digits(text, MIN_DIGITS) {

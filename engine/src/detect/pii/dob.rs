@@ -110,10 +110,6 @@ impl DobDetector {
 }
 
 impl Detector for DobDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_year(text, shared.digit_sequences()) || !has_digits(text, 5) {

@@ -7,6 +7,7 @@
 use super::bounds::{next_char, prev_char};
 use super::{builtin_path, candidate};
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
 use regex::Regex;
@@ -45,7 +46,7 @@ impl EmailDetector {
 }
 
 impl Detector for EmailDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         // memchr: SIMD in wasm too, where `str::contains(char)` reads a
         // 32-bit word at a time.
         if memchr::memchr(b'@', text.as_bytes()).is_none() {

@@ -15,10 +15,6 @@ const SCORE: f64 = 0.95;
 pub(super) struct IbanDetector;
 
 impl Detector for IbanDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         // Only the check digits are sure to be digits (`QA`, `NL` BBANs

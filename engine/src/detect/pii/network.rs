@@ -6,6 +6,7 @@
 use super::bounds::{has_digits, next_char, prev_char, word_before};
 use super::{builtin_path, candidate, words};
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::validate::{ipv4_scope, ipv6_scope};
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -107,7 +108,7 @@ impl Ipv4Detector {
 }
 
 impl Detector for Ipv4Detector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         if memchr::memchr(b'.', text.as_bytes()).is_none() || !has_digits(text, 4) {
             return;
         }
@@ -166,7 +167,7 @@ impl Ipv6Detector {
 }
 
 impl Detector for Ipv6Detector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         if memchr::memchr(b':', text.as_bytes()).is_none() {
             return;
         }
@@ -284,7 +285,7 @@ impl MacDetector {
 }
 
 impl Detector for MacDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         if !has_mac_shape(text.as_bytes()) {
             return;
         }

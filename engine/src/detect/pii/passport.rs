@@ -8,6 +8,7 @@ use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::lookahead::next_window;
 use crate::detect::pattern::compile;
+use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
 use regex::Regex;
@@ -54,7 +55,7 @@ impl PassportDetector {
 }
 
 impl Detector for PassportDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         // An id run holds the two digits an id needs.
         if !has_id_run(text.as_bytes()) || !self.prefilter.is_match(text) {
             return;

@@ -94,10 +94,6 @@ impl PhoneDetector {
 }
 
 impl Detector for PhoneDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_digits(text, MIN_DIGITS) {

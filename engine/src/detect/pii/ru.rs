@@ -45,10 +45,6 @@ impl InnDetector {
 }
 
 impl Detector for InnDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_digits(text, 10) {
@@ -125,10 +121,6 @@ impl SnilsDetector {
 }
 
 impl Detector for SnilsDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_digits(text, 11) {

@@ -39,10 +39,6 @@ impl SsnDetector {
 }
 
 impl Detector for SsnDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
-        self.detect_text(&Text::new(text), out);
-    }
-
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
         if !has_digits(text, 9) {

@@ -54,6 +54,7 @@ use super::pattern::{self, LazyRegex};
 use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
 use crate::detect::entropy::shannon;
+use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
@@ -244,9 +245,9 @@ struct SecretDetector {
 }
 
 impl Detector for SecretDetector {
-    fn detect(&self, text: &str, out: &mut Vec<Candidate>) {
+    fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         let first = out.len();
-        let Ok(hits) = self.prefilter.try_find_overlapping_iter(text) else {
+        let Ok(hits) = self.prefilter.try_find_overlapping_iter(text.as_str()) else {
             return;
         };
         for hit in hits {
