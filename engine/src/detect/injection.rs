@@ -446,9 +446,36 @@ fn phrase_body(pattern: &str) -> String {
 /// a request by callgrind. For the same reason `\w` becomes "any char but a
 /// space or a quote", which is all a folded text holds besides word chars:
 /// the Unicode word class made the set's automaton a fifth of the engine's
-/// build.
+/// build. A bounded gap (`.{0,60}`) becomes an unbounded one: counting
+/// positions inside the gap made the lazy DFA meet new states in almost
+/// every new text (common words such as "add" open a gap), so it kept
+/// building states and never reached a steady state.
 fn prefilter_pattern(pattern: &str) -> String {
-    format!("(?:{})", phrase_body(pattern).replace(r"\w", r#"[^ "]"#))
+    let body = unbounded_gaps(&phrase_body(pattern).replace(r"\w", r#"[^ "]"#));
+    format!("(?:{body})")
+}
+
+/// `pattern` with every `.{0,N}` read as `.*`: a superset.
+fn unbounded_gaps(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find(".{0,") {
+        let (before, gap) = rest.split_at(at);
+        out.push_str(before);
+        let bound = gap[4..].find(|c: char| !c.is_ascii_digit()).map(|n| n + 4);
+        match bound {
+            Some(end) if end > 4 && gap[end..].starts_with('}') => {
+                out.push_str(".*");
+                rest = &gap[end + 1..];
+            }
+            _ => {
+                out.push_str(".{0,");
+                rest = &gap[4..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 impl InjectionDetector {

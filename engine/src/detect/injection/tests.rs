@@ -294,3 +294,15 @@ fn the_phrase_set_flags_every_exact_match() {
     }
     assert!(exact_matches >= 100, "only {exact_matches} exact matches");
 }
+
+#[test]
+fn bounded_gaps_become_unbounded_in_the_phrase_set() {
+    assert_eq!(unbounded_gaps("a .{0,60}b .{0,5}c"), "a .*b .*c");
+    // Anything else that starts like a gap stays as written.
+    assert_eq!(unbounded_gaps("a.{0,}b.{0,x}"), "a.{0,}b.{0,x}");
+    assert_eq!(unbounded_gaps("a.{1,60}"), "a.{1,60}");
+    // No built-in phrase keeps a bounded gap in the set.
+    for (_, _, pattern) in PHRASES {
+        assert!(!prefilter_pattern(pattern).contains(".{"), "{pattern}");
+    }
+}
