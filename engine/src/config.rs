@@ -7,6 +7,8 @@
 //! path at fault. `{}` is a complete, safe configuration: see the `Default`
 //! impls for the documented defaults.
 
+mod error_path;
+
 use crate::error::ConfigError;
 use crate::finding::Category;
 use serde::{Deserialize, Serialize};
@@ -718,14 +720,8 @@ impl Config {
         let config: Config = if trimmed.is_empty() {
             Config::default()
         } else {
-            let mut de = serde_json::Deserializer::from_slice(trimmed);
-            let parsed = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-                let path = err.path().to_string();
-                ConfigError::new(display_path(&path), err.inner().to_string())
-            })?;
-            de.end()
-                .map_err(|err| ConfigError::new(".", err.to_string()))?;
-            parsed
+            serde_json::from_slice(trimmed)
+                .map_err(|err| ConfigError::new(error_path::of(trimmed, &err), err.to_string()))?
         };
         config.validate()?;
         Ok(config)
@@ -1024,15 +1020,6 @@ static DEFAULT_PROFILE_VALUE: once_cell::sync::Lazy<Profile> =
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
     bytes.trim_ascii()
-}
-
-/// serde_path_to_error prints `.` for the root; keep that, strip nothing else.
-fn display_path(path: &str) -> String {
-    if path.is_empty() {
-        ".".to_string()
-    } else {
-        path.to_string()
-    }
 }
 
 fn validate_profile_extras(name: &str, profile: &Profile) -> Result<(), ConfigError> {
