@@ -356,6 +356,7 @@ const MENTION: &str = r#"(such as|like|e g|eg|i e|for example|for instance|examp
 const DISCUSSION: &str = r"(prompt injection|prompt injections|injection attack|injection attacks|jailbreak attempts?|jailbreak prompts?|jailbreak detection|jailbreaks|red team\w*|adversarial prompts?|injection detector|injection classifier|промпт инъекци\w*|инъекци\w* промпт\w*)";
 
 /// Fake chat-template and role markers, matched on the normalized text.
+/// `marker_gate` knows what each needs: change it with them.
 const MARKERS: &[(f64, &str)] = &[
     (
         0.6,
@@ -600,6 +601,9 @@ impl InjectionDetector {
     }
 
     fn score_markers(&self, plain: &str, scores: &mut [f64; KINDS.len()]) {
+        if !marker_gate::may_hold_marker(plain) {
+            return;
+        }
         for index in self.markers.matches(plain).iter() {
             if let Some(weight) = self.marker_weights.get(index) {
                 scores[ROLE] = scores[ROLE].max(*weight);
@@ -1033,5 +1037,6 @@ fn query_carries_data(url: &str) -> bool {
 }
 
 mod blobs;
+mod marker_gate;
 #[cfg(test)]
 mod tests;
