@@ -37,14 +37,15 @@ pub(super) struct Literals {
 }
 
 impl Literals {
-    /// `None` when there are too many states for a `u32` table (never
-    /// with the built-in literals). Literals are matched in lower case.
+    /// `None` past `MAX_STATES` states or when the literals use every byte
+    /// value (never with the built-in literals). Literals are matched in
+    /// lower case.
     pub(super) fn new(literals: &[String]) -> Option<Literals> {
         let lowered: Vec<Vec<u8>> = literals
             .iter()
             .map(|l| l.as_bytes().to_ascii_lowercase())
             .collect();
-        let (classes, class_count) = byte_classes(&lowered);
+        let (classes, class_count) = byte_classes(&lowered)?;
         let trie = Trie::build(&lowered, &classes, class_count)?;
         Some(trie.into_dfa(classes, class_count, &lowered))
     }
@@ -136,20 +137,21 @@ impl Literals {
         {
             let literal = literal as usize;
             let length = self.lengths.get(literal).copied().unwrap_or(0);
-            found(literal, end - length, end);
+            found(literal, end.saturating_sub(length), end);
         }
     }
 }
 
-/// Bytes that no literal tells apart share a class; upper-case ASCII reads
-/// as its lower case. Class 0 is "in no literal".
-fn byte_classes(literals: &[Vec<u8>]) -> ([u8; 256], usize) {
+/// One class per byte that occurs in a literal, and class 0 for the rest;
+/// upper-case ASCII reads as its lower case. `None` when every byte value
+/// occurs (no room for class 0).
+fn byte_classes(literals: &[Vec<u8>]) -> Option<([u8; 256], usize)> {
     let mut classes = [0u8; 256];
     let mut count = 1usize;
     for literal in literals {
         for &byte in literal {
             if classes[usize::from(byte)] == 0 {
-                classes[usize::from(byte)] = u8::try_from(count).unwrap_or(u8::MAX);
+                classes[usize::from(byte)] = u8::try_from(count).ok()?;
                 count += 1;
             }
         }
@@ -157,7 +159,7 @@ fn byte_classes(literals: &[Vec<u8>]) -> ([u8; 256], usize) {
     for upper in b'A'..=b'Z' {
         classes[usize::from(upper)] = classes[usize::from(upper.to_ascii_lowercase())];
     }
-    (classes, count.min(256))
+    Some((classes, count))
 }
 
 /// The literal trie with failure links, states in breadth-first order.
