@@ -196,8 +196,8 @@ impl Trie {
                     new
                 };
             }
-            // A literal listed twice keeps its first id, as the crate does
-            // not (the table has no duplicates).
+            // A literal listed twice reports its first id only (the
+            // trigger table holds no duplicates).
             if let Some(slot @ None) = terminal.get_mut(state) {
                 *slot = u32::try_from(id).ok();
             }
