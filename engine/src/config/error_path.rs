@@ -14,6 +14,8 @@
 //! this before) names them; the tests hold the two to each other on broken
 //! configs, so a serde_json that words its errors differently fails them.
 
+use crate::payload::parse::string_end;
+
 /// One open container on the way to the error.
 enum Frame {
     Object {
@@ -129,7 +131,7 @@ fn walk(text: &[u8], end: usize) -> (Vec<Frame>, Last) {
         };
         match byte {
             b'"' => {
-                let Some(close) = string_end(text, i) else {
+                let Some(close) = string_end(text, i + 1) else {
                     // The error is inside this string; a key cut short is
                     // not known yet.
                     break;
@@ -167,20 +169,6 @@ fn walk(text: &[u8], end: usize) -> (Vec<Frame>, Last) {
         i += 1;
     }
     (stack, last)
-}
-
-/// The offset after the string opened at `open`; `None` when `text` ends
-/// inside it.
-fn string_end(text: &[u8], open: usize) -> Option<usize> {
-    let mut i = open + 1;
-    while let Some(&byte) = text.get(i) {
-        match byte {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
 }
 
 /// A key as serde reads it (serde_json accepted it before the error).

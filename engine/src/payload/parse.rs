@@ -237,7 +237,7 @@ fn check_depth(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         match byte {
-            b'"' => i = string_end(bytes, i + 1),
+            b'"' => i = string_end(bytes, i + 1).unwrap_or(bytes.len()),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -255,18 +255,15 @@ fn check_depth(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
     Ok(())
 }
 
-/// The offset just past the quote that closes the string whose contents
-/// start at `from` (the end of `bytes` when it never closes).
-fn string_end(bytes: &[u8], mut from: usize) -> usize {
+/// The offset just past the quote that closes the JSON string whose
+/// contents start at `from`; `None` when it never closes.
+pub(crate) fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
-        let Some(rest) = bytes.get(from..) else {
-            return bytes.len();
-        };
-        match memchr::memchr2(b'"', b'\\', rest) {
-            None => return bytes.len(),
+        match memchr::memchr2(b'"', b'\\', bytes.get(from..)?) {
+            None => return None,
             // An escape: the byte after the backslash is never a delimiter.
-            Some(at) if rest.get(at) == Some(&b'\\') => from += at + 2,
-            Some(at) => return from + at + 1,
+            Some(at) if bytes.get(from + at) == Some(&b'\\') => from += at + 2,
+            Some(at) => return Some(from + at + 1),
         }
     }
 }
