@@ -743,6 +743,14 @@ impl Config {
         }
     }
 
+    /// True when a profile rule matches on the Envoy route name: only then
+    /// does choosing a profile need it (a host property lookup per request).
+    pub fn matches_route_names(&self) -> bool {
+        self.profile_rules
+            .iter()
+            .any(|rule| rule.when.route_name.is_some())
+    }
+
     /// Checks references between fields and value ranges. Regexes are
     /// checked when the detectors are built.
     pub fn validate(&self) -> Result<(), ConfigError> {

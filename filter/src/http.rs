@@ -24,6 +24,7 @@ use crate::metrics::Outcome;
 use crate::root::Shared;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 /// Route metadata key that names the profile: `filter_metadata.shroud.profile`.
@@ -55,7 +56,9 @@ pub struct ShroudHttp {
     shared: Option<Rc<Shared>>,
     state: State,
     route: Option<Route>,
-    route_name: Option<String>,
+    /// `xds.route_name`, looked up when first needed: by a profile rule,
+    /// or by the audit line (most requests need neither).
+    route_name: OnceCell<Option<String>>,
     request_id: String,
     content_type: Option<String>,
     body: Vec<u8>,
@@ -77,7 +80,7 @@ impl ShroudHttp {
             shared,
             state: State::Inspecting,
             route: None,
-            route_name: None,
+            route_name: OnceCell::new(),
             request_id: String::new(),
             content_type: None,
             body: Vec::new(),
@@ -105,6 +108,12 @@ impl ShroudHttp {
                 None
             }
         }
+    }
+
+    fn route_name(&self) -> Option<&str> {
+        self.route_name
+            .get_or_init(|| self.property(&ROUTE_NAME_PROPERTY))
+            .as_deref()
     }
 
     /// A local reply; the filter's own response callbacks then leave it alone.
@@ -224,13 +233,17 @@ impl HttpContext for ShroudHttp {
             Some(id) if !id.is_empty() => id.chars().take(MAX_REQUEST_ID).collect(),
             _ => format!("shroud-{:x}-{:x}", host::now_micros(), self.context_id),
         };
-        self.route_name = self.property(&ROUTE_NAME_PROPERTY);
         let route_profile = self.property(&PROFILE_PROPERTY);
+        let route_name = if shared.engine.config().matches_route_names() {
+            self.route_name()
+        } else {
+            None
+        };
         let route = shared.engine.route(&RequestInfo {
             path: header(":path").unwrap_or("/"),
             authority: header(":authority").unwrap_or_default(),
             headers: &headers,
-            route_name: self.route_name.as_deref(),
+            route_name,
             route_profile: route_profile.as_deref(),
         });
         if route.surface.is_none() {
@@ -460,7 +473,7 @@ impl HttpContext for ShroudHttp {
             "{}",
             audit::line(&audit::Record {
                 request_id: &self.request_id,
-                route_name: self.route_name.as_deref(),
+                route_name: self.route_name(),
                 report: self.report.as_ref(),
                 status: self.status,
                 sizes: self.sizes,

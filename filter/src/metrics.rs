@@ -188,7 +188,11 @@ impl Metrics {
         }
     }
 
+    /// Adds `by` to a counter; nothing for zero (a host call saved).
     fn add(&self, name: &str, by: u64) {
+        if by == 0 {
+            return;
+        }
         if let Some(id) = self.id(MetricKind::Counter, name) {
             let by = i64::try_from(by).unwrap_or(i64::MAX);
             if let Err(err) = host::increment_metric(id, by) {

@@ -3,6 +3,7 @@
 //! first matching `profile_rules` entry, then `default`.
 
 use crate::config::{Config, DEFAULT_PROFILE, RuleMatch};
+use std::cell::OnceCell;
 
 /// What the gateway knows about a request before its body arrives.
 #[derive(Debug, Clone, Copy, Default)]
@@ -13,7 +14,8 @@ pub struct RequestInfo<'a> {
     pub authority: &'a str,
     /// Request headers with lower-case names.
     pub headers: &'a [(String, String)],
-    /// Envoy route name (`xds.route_name`), when the host has one.
+    /// Envoy route name (`xds.route_name`), when the host has one; only
+    /// read when [`Config::matches_route_names`].
     pub route_name: Option<&'a str>,
     /// Profile named by the route's metadata (`filter_metadata.shroud.profile`).
     pub route_profile: Option<&'a str>,
@@ -51,25 +53,28 @@ pub(crate) fn select_profile(config: &Config, req: &RequestInfo<'_>) -> String {
     if let Some(name) = req.route_profile.filter(|n| !n.is_empty()) {
         return name.to_string();
     }
-    let key_hash = req.api_key().map(crate::hash::sha256_hex);
+    let key_hash = OnceCell::new();
     config
         .profile_rules
         .iter()
-        .find(|rule| matches(&rule.when, req, key_hash.as_deref()))
+        .find(|rule| matches(&rule.when, req, &key_hash))
         .map_or_else(|| DEFAULT_PROFILE.to_string(), |rule| rule.profile.clone())
 }
 
 /// Index of the first `profile_rules` entry that matches `req` (why
 /// [`select_profile`] chose its profile, for `shroud explain`).
 pub(crate) fn matching_rule(config: &Config, req: &RequestInfo<'_>) -> Option<usize> {
-    let key_hash = req.api_key().map(crate::hash::sha256_hex);
+    let key_hash = OnceCell::new();
     config
         .profile_rules
         .iter()
-        .position(|rule| matches(&rule.when, req, key_hash.as_deref()))
+        .position(|rule| matches(&rule.when, req, &key_hash))
 }
 
-fn matches(m: &RuleMatch, req: &RequestInfo<'_>, key_hash: Option<&str>) -> bool {
+/// `key_hash` is the SHA-256 of the caller's API key, computed by the first
+/// rule that asks for it: most configurations never do, and every LLM
+/// request carries a key.
+fn matches(m: &RuleMatch, req: &RequestInfo<'_>, key_hash: &OnceCell<Option<String>>) -> bool {
     let path = req.path.split('?').next().unwrap_or("");
     m.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
         && m.authority
@@ -79,7 +84,10 @@ fn matches(m: &RuleMatch, req: &RequestInfo<'_>, key_hash: Option<&str>) -> bool
             .as_ref()
             .is_none_or(|h| req.header(&h.name.to_ascii_lowercase()) == Some(h.value.as_str()))
         && (m.api_key_sha256.is_empty()
-            || key_hash.is_some_and(|k| m.api_key_sha256.iter().any(|h| h == k)))
+            || key_hash
+                .get_or_init(|| req.api_key().map(crate::hash::sha256_hex))
+                .as_deref()
+                .is_some_and(|k| m.api_key_sha256.iter().any(|h| h == k)))
         && m.route_name
             .as_deref()
             .is_none_or(|r| req.route_name == Some(r))
@@ -213,5 +221,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(select_profile(&cfg, &req), "nope");
+    }
+
+    #[test]
+    fn route_names_are_asked_for_only_when_a_rule_matches_on_them() {
+        assert!(!config(RULES).matches_route_names());
+        let cfg = config(
+            r#"{"profiles": {"strict": {}},
+                "profile_rules": [
+                    {"profile": "strict", "match": {"path_prefix": "/v1/"}},
+                    {"profile": "strict", "match": {"route_name": "llm"}}]}"#,
+        );
+        assert!(cfg.matches_route_names());
+        let req = RequestInfo {
+            path: "/mcp",
+            route_name: Some("llm"),
+            ..Default::default()
+        };
+        assert_eq!(select_profile(&cfg, &req), "strict");
     }
 }
