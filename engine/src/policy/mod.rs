@@ -172,10 +172,10 @@ impl Engine {
             limits.max_vault_entries,
         );
         // Placeholder-shaped text the client sent can never be restored.
-        // (`from_utf8` first: its ASCII fast path beats the lossy decoder.)
-        match std::str::from_utf8(body) {
-            Ok(text) => vault.reserve_input(text),
-            Err(_) => vault.reserve_input(&String::from_utf8_lossy(body)),
+        // (A UTF-8 check first: it beats the lossy decoder.)
+        match payload::utf8(body) {
+            Some(text) => vault.reserve_input(text),
+            None => vault.reserve_input(&String::from_utf8_lossy(body)),
         }
         // No body (a GET, a probe): nothing to inspect, nothing to leak;
         // the answer is still checked.
@@ -242,8 +242,8 @@ impl Engine {
                         message: "not a JSON document".into(),
                     },
                 ))),
-                NonJsonAction::ScanText => match std::str::from_utf8(body) {
-                    Ok(text) => {
+                NonJsonAction::ScanText => match payload::utf8(body) {
+                    Some(text) => {
                         let mut text = text.to_string();
                         let result = sanitizer
                             .visit(&mut text, payload::TextRole::Other)
@@ -251,7 +251,7 @@ impl Engine {
                         text_body = Some(text);
                         result
                     }
-                    Err(_) => Err(WalkError::Payload(PayloadError::UnsupportedEncoding {
+                    None => Err(WalkError::Payload(PayloadError::UnsupportedEncoding {
                         encoding: "non-UTF-8 text",
                     })),
                 },

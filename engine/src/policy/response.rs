@@ -238,8 +238,8 @@ impl ResponseProcessor {
                         Item::Raw(bytes) | Item::Oversized(bytes) => out.extend_from_slice(&bytes),
                         Item::Event(event) => {
                             let rewritten = event.data().and_then(|data| {
-                                let mut value: serde_json::Value =
-                                    serde_json::from_slice(&data).ok()?;
+                                let mut value =
+                                    payload::parse_value(&data, ctx.config.limits.max_json_depth)?;
                                 let mut redacted = 0;
                                 let changed = rewrite_mcp(
                                     ctx,
@@ -345,7 +345,7 @@ fn rewrite_whole(
     let mut redacted = 0u64;
     if json
         && ctx.session.surface == SurfaceKind::Mcp
-        && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body)
+        && let Some(mut doc) = payload::parse_value(&body, ctx.config.limits.max_json_depth)
     {
         let changed = rewrite_mcp(ctx, &mut doc, mcp_stats, &mut redacted);
         return if changed {
@@ -357,7 +357,7 @@ fn rewrite_whole(
             (body, redacted)
         };
     }
-    if json && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body) {
+    if json && let Some(mut doc) = payload::parse_value(&body, ctx.config.limits.max_json_depth) {
         let options = WalkOptions::from_config(&ctx.config);
         let mut changed = false;
         let mut visit = |text: &mut String, field: &payload::Field<'_>| -> Result<(), Infallible> {

@@ -241,6 +241,24 @@ fn model_generated_values_are_redacted_in_json_answers() {
     assert!(out.contains("[REDACTED:email]"), "{out}");
 }
 
+/// serde_json would keep only the last of two equal keys (and rewrite the
+/// answer without the first); such an answer is read as text instead, so
+/// both values are redacted and both keys reach the client.
+#[test]
+fn an_answer_that_repeats_a_key_is_redacted_whole() {
+    let e = engine("{}");
+    let r = route(&e, "/v1/chat/completions");
+    let (_, session, _) = forward(e.sanitize_request(&r, None, &chat("hello")));
+    let answer = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"mail boss@example.com","content":"or ceo@example.com"}}]}"#;
+    let out = respond(&e, &r, session, "application/json", &[answer]);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        !out.contains("boss@example.com") && !out.contains("ceo@example.com"),
+        "{out}"
+    );
+    assert_eq!(out.matches("\"content\"").count(), 2, "{out}");
+}
+
 #[test]
 fn tool_arguments_keep_placeholders_unless_configured() {
     for (config, restored) in [

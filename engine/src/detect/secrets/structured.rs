@@ -310,8 +310,8 @@ fn header_has_alg(part: &str) -> bool {
     let Some(bytes) = base64::decode(part, 2048) else {
         return false;
     };
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(map)) => map.get("alg").is_some_and(|v| v.is_string()),
+    match crate::payload::parse_value(&bytes, usize::MAX) {
+        Some(serde_json::Value::Object(map)) => map.get("alg").is_some_and(|v| v.is_string()),
         _ => false,
     }
 }

@@ -422,11 +422,98 @@ proptest! {
         prop_assert_eq!(ours, theirs);
     }
 
-    /// The string-skipping depth check agrees with a plain byte walk,
-    /// escapes and unclosed strings included.
+    /// The parser refuses nesting exactly where a byte walk of the
+    /// brackets outside strings goes past the limit, and at the same byte;
+    /// on broken text it may report the syntax error instead, never accept.
     #[test]
-    fn depth_check_matches_a_byte_walk(text in "[\\[\\]{}\"\\\\ a]{0,48}", limit in 0usize..5) {
-        prop_assert_eq!(check_depth(text.as_bytes(), limit), depth_by_bytes(text.as_bytes(), limit));
+    fn depth_limit_matches_a_byte_walk(
+        text in prop_oneof![
+            "[\\[\\]{}\"\\\\ a:,0]{0,48}",
+            arb_value().prop_map(|v| serde_json::to_string(&v).unwrap()),
+        ],
+        limit in 0usize..5,
+    ) {
+        let walk = depth_by_bytes(text.as_bytes(), limit);
+        match parse_document(text.as_bytes(), limit) {
+            Ok(_) => prop_assert_eq!(walk, Ok(())),
+            Err(Failure::Rejected(err @ PayloadError::TooDeep { .. })) => prop_assert_eq!(walk, Err(err)),
+            Err(Failure::Rejected(_)) => {}
+            Err(Failure::Syntax { .. }) => {
+                let valid = serde_json::from_str::<Value>(&text).is_ok();
+                prop_assert!(!valid, "{:?} is JSON", text);
+            }
+        }
+    }
+
+    /// Our parser accepts exactly what serde_json accepts, and reads the
+    /// same value, on documents broken at random: bytes deleted, inserted
+    /// or replaced from JSON's own alphabet, or the text cut short.
+    #[test]
+    fn parser_agrees_with_serde_json_on_broken_text(
+        value in arb_value(),
+        pretty in any::<bool>(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, prop::sample::select(EDIT_BYTES)), 0..3),
+    ) {
+        let mut bytes = if pretty {
+            serde_json::to_vec_pretty(&value).unwrap()
+        } else {
+            serde_json::to_vec(&value).unwrap()
+        };
+        for (at, kind, byte) in edits {
+            let at = at.index(bytes.len() + 1);
+            match kind {
+                0 if at < bytes.len() => { bytes.remove(at); }
+                1 => bytes.insert(at, byte),
+                2 if at < bytes.len() => bytes[at] = byte,
+                _ => bytes.truncate(at),
+            }
+        }
+        assert_agrees_with_serde_json(&bytes)?;
+    }
+
+    /// Any char written as a `\u` escape (a surrogate pair beyond the
+    /// BMP, hex digits in either case) or as a short escape reads back as
+    /// itself.
+    #[test]
+    fn escapes_read_back(chars in proptest::collection::vec((any::<char>(), 0u8..3), 0..24)) {
+        let mut json = String::from("\"");
+        let mut expected = String::new();
+        for (c, style) in chars {
+            expected.push(c);
+            let short = match c {
+                '"' => Some("\\\""),
+                '\\' => Some("\\\\"),
+                '/' => Some("\\/"),
+                '\u{8}' => Some("\\b"),
+                '\u{c}' => Some("\\f"),
+                '\n' => Some("\\n"),
+                '\r' => Some("\\r"),
+                '\t' => Some("\\t"),
+                _ => None,
+            };
+            match (style, short) {
+                (0, Some(short)) => json.push_str(short),
+                (0, None) if c >= ' ' => json.push(c),
+                _ => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        if style == 2 {
+                            json.push_str(&format!("\\u{unit:04X}"));
+                        } else {
+                            json.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                }
+            }
+        }
+        json.push('"');
+        prop_assert_eq!(parse(&json), Ok(Value::String(expected)), "{}", json);
+    }
+
+    /// The same on short texts over JSON's alphabet (mostly broken).
+    #[test]
+    fn parser_agrees_with_serde_json_on_json_like_text(text in "[\\[\\]{}\",:\\\\ a0-9.eE+\\-tfnul/bu\n\u{1}é]{0,40}") {
+        assert_agrees_with_serde_json(text.as_bytes())?;
     }
 
     #[test]
@@ -441,6 +528,34 @@ proptest! {
     }
 }
 
+/// Bytes the differential test inserts: JSON's structure, escapes, digits,
+/// white space, a control character, a stray continuation byte and the
+/// first byte of a two-byte sequence.
+const EDIT_BYTES: &[u8] = b"{}[]\",:\\/ubnrtfeE+-.0123456789afAF \n\x01\x80\xC3";
+
+fn assert_agrees_with_serde_json(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let ours = parse_document(bytes, PARSER_MAX_DEPTH);
+    let theirs = serde_json::from_slice::<Value>(bytes);
+    match (ours, theirs) {
+        (Ok(ours), Ok(theirs)) => prop_assert_eq!(ours, theirs),
+        // A repeated key is refused as soon as it is read: serde_json keeps
+        // the last of two equal keys, or finds a syntax error after it.
+        (Err(Failure::Rejected(PayloadError::DuplicateKey { .. })), _) => {}
+        (Err(Failure::Syntax { .. }), Err(_)) => {}
+        (ours, theirs) => prop_assert!(
+            false,
+            "{:?}: ours {:?}, serde_json {:?}",
+            String::from_utf8_lossy(bytes),
+            ours.map_err(|f| match f {
+                Failure::Syntax { message, .. } => message,
+                Failure::Rejected(err) => err.to_string(),
+            }),
+            theirs
+        ),
+    }
+    Ok(())
+}
+
 #[test]
 fn config_floats_still_parse_with_arbitrary_precision() {
     // The workspace enables `arbitrary_precision` for bodies; typed config
@@ -453,8 +568,8 @@ fn config_floats_still_parse_with_arbitrary_precision() {
     assert_eq!(config.limits.max_json_depth, 12);
 }
 
-/// The depth check as it was, a byte at a time: the oracle for
-/// `check_depth`.
+/// Nesting depth by a walk over the bytes: the oracle for the parser's
+/// depth limit.
 fn depth_by_bytes(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for (offset, &byte) in bytes.iter().enumerate() {
