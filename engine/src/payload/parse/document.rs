@@ -3,12 +3,13 @@
 //!
 //! Our own recursive descent instead of serde_json's deserializer: a
 //! request body is mostly long strings, and serde's reader validates UTF-8
-//! string by string and looks for the closing quote a byte at a time, which
-//! in a wasm engine without SIMD costs more than the scan of the string.
+//! string by string and looks for the closing quote a byte at a time: in
+//! wasm, where neither has a SIMD path, that cost more than the rest of the
+//! parse.
 //! Here the whole document is validated once (`simdutf8`: simd128 in wasm),
-//! a string's raw runs are found eight bytes at a time and copied whole, and
-//! what serde did through its visitor (refusing duplicate keys, bounding
-//! depth, naming where an error happened) is part of the walk.
+//! a string's raw runs end at a `memchr2` hit and are copied whole, and what
+//! serde did through its visitor (refusing duplicate keys, bounding depth,
+//! naming where an error happened) is part of the walk.
 //!
 //! It accepts exactly RFC 8259 JSON, like serde_json: a differential
 //! proptest holds the two together on valid and broken documents.
