@@ -259,6 +259,9 @@ mod run_anchored {
                 Just("536"), Just("22"), Just("1847"), Just("123"), Just("456"), Just("01"),
                 Just("12345678901"), Just("536221847"), Just("7"), Just("-"), Just(" "),
                 Just("x"), Just("_"), Just("é"),
+                // Whole grouped spellings, so that they occur often.
+                Just("536-22-1847"), Just("536 22 1847"), Just("123-456-789 01"),
+                Just("123 456 789-01"),
             ],
             0..14,
         )) {
