@@ -85,22 +85,58 @@ fn failing_body_write_is_500_not_the_original_body() {
 
 #[test]
 fn unavailable_route_properties_are_optional() {
-    // Kong's host answers Unimplemented for properties: not fatal.
+    // Kong's host answers Unimplemented for properties: not fatal. The
+    // request asks for the route's profile only; the route name is asked
+    // for by a profile rule that matches on it, or by the audit line.
     let mut t = tester();
     let ctx = t.create_http_context().unwrap();
     t.call_request_headers(ctx, CHAT, false)
         .expect_get_property()
         .returning(Status::Unimplemented)
-        .expect_get_property()
-        .returning(Status::Unimplemented)
         .execute_and_expect(ReturnType::Action(Action::Continue))
         .unwrap();
+    assert_eq!(property_lookups(&t), 1);
     t.call_request_body(ctx, BODY, true)
         .execute_and_expect(ReturnType::Action(Action::Continue))
         .unwrap();
     assert!(t.local_reply(ctx).is_none());
     let forwarded = String::from_utf8_lossy(t.request_body(ctx).unwrap()).into_owned();
     assert!(!forwarded.contains("ada@example.org"), "{forwarded}");
+}
+
+/// `proxy_get_property` calls in the last step.
+fn property_lookups(t: &Tester) -> usize {
+    let calls = &t.host.state().script.calls;
+    calls.iter().filter(|c| **c == "proxy_get_property").count()
+}
+
+#[test]
+fn the_route_name_is_asked_for_when_a_rule_matches_on_it_or_the_audit_line_needs_it() {
+    let config = br#"{"profiles": {"strict": {}},
+        "profile_rules": [{"profile": "strict", "match": {"route_name": "llm"}}]}"#;
+    for (config, lookups, profile) in [(&config[..], 2, "strict"), (b"{}", 1, "default")] {
+        let mut t = support::filter_vm();
+        t.call_configure(config)
+            .execute_and_expect(ReturnType::Bool(true))
+            .unwrap();
+        t.host.state_mut().log_level = 2;
+        t.host
+            .state_mut()
+            .properties
+            .insert("xds.route_name".into(), b"llm".to_vec());
+        let ctx = t.create_http_context().unwrap();
+        t.call_request_headers(ctx, CHAT, false)
+            .execute_and_expect(ReturnType::Action(Action::Continue))
+            .unwrap();
+        assert_eq!(property_lookups(&t), lookups);
+        t.call_request_body(ctx, BODY, true)
+            .execute_and_expect(ReturnType::Action(Action::Continue))
+            .unwrap();
+        t.host.finish_stream(ctx).unwrap();
+        // The audit line names the route either way.
+        assert!(t.logged(r#""route":"llm""#), "{profile}");
+        assert!(t.logged(&format!(r#""profile":"{profile}""#)), "{profile}");
+    }
 }
 
 #[test]
