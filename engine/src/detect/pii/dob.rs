@@ -128,7 +128,7 @@ impl Detector for DobDetector {
         // (a slower engine than `find`) are read only for the few dates
         // next to a context word. `captures_at` from the match start finds
         // that same match again.
-        for m in self.date.find_iter(text) {
+        for m in self.dates_near(text, &hits) {
             if numeric_bounds_ok(text, m.start(), m.end())
                 && Self::near_a_hit(&hits, m.start(), m.end())
                 && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
@@ -141,6 +141,61 @@ impl Detector for DobDetector {
             }
         }
     }
+}
+
+impl DobDetector {
+    /// The date matches a search of the whole text finds (leftmost first,
+    /// without overlap) that come within [`HIT_REACH`] of a hit, found by
+    /// searching only around the hits: most of a long text is far from any.
+    ///
+    /// A search restarted at a [sync byte](is_sync) finds what the whole
+    /// search finds from there on, because no date can hold one: a match
+    /// found before it ends at or before it. So each hit's reach is searched
+    /// from the last sync byte before it (or where the previous reach's
+    /// search stopped, if later).
+    fn dates_near<'t>(&self, text: &'t str, hits: &[(usize, usize)]) -> Vec<regex::Match<'t>> {
+        let bytes = text.as_bytes();
+        let mut dates = Vec::new();
+        let mut resume = 0;
+        // The first match at or after `resume`, found and not yet taken.
+        let mut next: Option<regex::Match<'t>> = None;
+        for &(hit_start, hit_end) in hits {
+            let (reach_start, reach_end) =
+                (hit_start.saturating_sub(HIT_REACH), hit_end + HIT_REACH);
+            let from = bytes
+                .get(resume..reach_start)
+                .and_then(|gap| gap.iter().rposition(|&b| is_sync(b)))
+                .map_or(resume, |at| resume + at + 1);
+            if from > resume {
+                resume = from;
+                next = next.filter(|m| m.start() >= from);
+            }
+            loop {
+                let m = match next.take() {
+                    Some(m) => m,
+                    None => match self.date.find_at(text, resume) {
+                        Some(m) => m,
+                        None => return dates,
+                    },
+                };
+                if m.start() >= reach_end {
+                    next = Some(m);
+                    break;
+                }
+                resume = m.end();
+                dates.push(m);
+            }
+        }
+        dates
+    }
+}
+
+/// A byte no date match can hold: ASCII other than letters, digits and the
+/// separators ` ,./-` the date forms use (month names are letters).
+fn is_sync(byte: u8) -> bool {
+    byte.is_ascii()
+        && !byte.is_ascii_alphanumeric()
+        && !matches!(byte, b' ' | b',' | b'.' | b'/' | b'-')
 }
 
 /// True when `text` holds a year a date could end in: every date form the
@@ -202,6 +257,35 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 mod tests {
     use super::super::bounds::digit_sequences;
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Searching only around the hits finds every date near a hit that
+        /// a search of the whole text finds, and no other.
+        #[test]
+        fn searching_near_hits_finds_what_the_whole_search_finds(parts in proptest::collection::vec(
+            prop_oneof![
+                Just("DOB "), Just("born "), Just("1987-04-12"), Just("12.04.1987"),
+                Just("01-02-2003-04-05"), Just("March 3, 1985"), Just("3 Sept 1985"),
+                Just("Mayyyyyy 12, 2001"), Just("12"), Just("2001"), Just(" "), Just(","),
+                Just("."), Just("-"), Just("/"), Just("\n"), Just("\""), Just(":"), Just("_"),
+                Just("x"), Just("ж"),
+                Just("lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "),
+            ],
+            0..40,
+        )) {
+            static DOB: std::sync::LazyLock<DobDetector> =
+                std::sync::LazyLock::new(|| DobDetector::new().unwrap());
+            let (text, dob) = (parts.concat(), &*DOB);
+            let hits: Vec<(usize, usize)> =
+                dob.prefilter.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let near = |m: &regex::Match<'_>| DobDetector::near_a_hit(&hits, m.start(), m.end());
+            let span = |m: regex::Match<'_>| (m.start(), m.end());
+            let whole: Vec<_> = dob.date.find_iter(&text).filter(near).map(span).collect();
+            let ours: Vec<_> = dob.dates_near(&text, &hits).into_iter().filter(near).map(span).collect();
+            prop_assert_eq!(ours, whole, "{:?}", text);
+        }
+    }
 
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
