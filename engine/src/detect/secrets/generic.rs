@@ -427,9 +427,12 @@ fn assigned_value(
             .take_while(|&b| is_ident_byte(b))
             .count();
     let key = text.get(ident_start..end + ident_tail)?;
-    if METADATA_SUFFIXES.contains(&last_word(key).as_str()) {
-        return None;
-    }
+    let is_metadata = || {
+        let word = last_word(key);
+        METADATA_SUFFIXES
+            .iter()
+            .any(|suffix| suffix.eq_ignore_ascii_case(word))
+    };
     let mut i = end + ident_tail;
 
     // XML element: `<password>value</password>`.
@@ -441,7 +444,7 @@ fn assigned_value(
             .take(MAX_VALUE + 1)
             .take_while(|&b| b != b'<' && b != b'\n')
             .count();
-        if bytes.get(value_start + len) != Some(&b'<') {
+        if bytes.get(value_start + len) != Some(&b'<') || is_metadata() {
             return None;
         }
         return Some((value_start, value_start + len));
@@ -459,6 +462,11 @@ fn assigned_value(
         (Some(b'='), Some(b'>')) | (Some(b':'), Some(b'=')) => i += 2,
         (Some(b'=' | b':'), _) => i += 1,
         _ => return None,
+    }
+    // Checked once an assignment is certain: most keyword hits (`token` in
+    // prose) are not one.
+    if is_metadata() {
+        return None;
     }
     i += skip_blanks(bytes, i);
     quoted_value(text, i).or_else(|| bare_value(text, i))
@@ -579,7 +587,9 @@ fn is_camel_case(value: &str) -> bool {
 
 /// The last word of a key name, lower-case: `DB_PASSWORD` → `password`,
 /// `tokenType` → `type`, `api-key.file` → `file`.
-fn last_word(key: &str) -> String {
+/// The last word of an identifier (snake, kebab, dotted or camel case), as
+/// written; compare it ignoring ASCII case.
+fn last_word(key: &str) -> &str {
     let mut start = 0;
     let mut prev_lower = false;
     for (i, c) in key.char_indices() {
@@ -593,7 +603,7 @@ fn last_word(key: &str) -> String {
         }
         prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
     }
-    key.get(start..).unwrap_or("").to_ascii_lowercase()
+    key.get(start..).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -602,8 +612,8 @@ mod tests {
 
     #[test]
     fn last_word_splits_snake_kebab_dot_and_camel() {
-        assert_eq!(last_word("DB_PASSWORD"), "password");
-        assert_eq!(last_word("tokenType"), "type");
+        assert_eq!(last_word("DB_PASSWORD"), "PASSWORD");
+        assert_eq!(last_word("tokenType"), "Type");
         assert_eq!(last_word("api-key.file"), "file");
         assert_eq!(last_word("password_min_length"), "length");
         assert_eq!(last_word("secret"), "secret");
