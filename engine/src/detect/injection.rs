@@ -837,6 +837,19 @@ const fn fold_classes() -> [u8; 256] {
 /// letters when the token mixes both, a lone `@`/`$` as a space, the rest
 /// lower-cased.
 fn fold_token_by_char(token: &str, out: &mut Vec<u8>) {
+    if token.is_ascii() {
+        // Most such tokens: versions, package and host names (`x86`,
+        // `v1`, `user@host`), many per page of real text; no char decoding.
+        let bytes = token.as_bytes();
+        let mix = bytes.iter().any(u8::is_ascii_alphabetic)
+            && bytes.iter().any(|&b| leet_byte(b).is_some());
+        out.extend(bytes.iter().map(|&b| match leet_byte(b) {
+            Some(letter) if mix => letter,
+            _ if b == b'@' || b == b'$' => b' ',
+            _ => b.to_ascii_lowercase(),
+        }));
+        return;
+    }
     let has_letter = token.chars().any(char::is_alphabetic);
     let has_leet = token.chars().any(|c| leet(c).is_some());
     let mut buf = [0u8; 4];
@@ -914,15 +927,20 @@ fn is_one_letter(word: &[u8]) -> bool {
 }
 
 fn leet(c: char) -> Option<char> {
-    Some(match c {
-        '0' => 'o',
-        '1' => 'i',
-        '3' => 'e',
-        '4' => 'a',
-        '5' => 's',
-        '7' => 't',
-        '@' => 'a',
-        '$' => 's',
+    u8::try_from(c).ok().and_then(leet_byte).map(char::from)
+}
+
+/// [`leet`] of an ASCII byte.
+fn leet_byte(b: u8) -> Option<u8> {
+    Some(match b {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' => b'a',
+        b'5' => b's',
+        b'7' => b't',
+        b'@' => b'a',
+        b'$' => b's',
         _ => return None,
     })
 }
