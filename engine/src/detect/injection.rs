@@ -720,7 +720,7 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 /// collapsed to single spaces. Every request text goes through this, so
 /// tokens are read a byte at a time with their folding flags gathered on the
 /// way (one pass); only tokens with non-ASCII letters, `@`/`$` or leetspeak
-/// take the char-by-char rules.
+/// take the char-by-char rules, and ASCII is lower-cased once at the end.
 pub(crate) fn fold(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
@@ -748,15 +748,9 @@ pub(crate) fn fold(text: &str) -> String {
         if i > start {
             let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
             match bytes.get(start..i) {
-                Some(token) if plain => {
-                    // A bulk copy lowered in place: cheaper than a mapped
-                    // extend, which checks capacity per byte.
-                    let from = out.len();
-                    out.extend_from_slice(token);
-                    if let Some(copied) = out.get_mut(from..) {
-                        copied.make_ascii_lowercase();
-                    }
-                }
+                // A bulk copy, lower-cased with the rest at the end: cheaper
+                // than a mapped extend, which checks capacity per byte.
+                Some(token) if plain => out.extend_from_slice(token),
                 _ => fold_token_by_char(text.get(start..i).unwrap_or(""), &mut out),
             }
         }
@@ -794,6 +788,10 @@ pub(crate) fn fold(text: &str) -> String {
             }
         }
     }
+    // One pass over the whole output (vectorized), not one per word: the
+    // char-by-char rules wrote lower case already, and non-ASCII bytes
+    // are left as they are.
+    out.make_ascii_lowercase();
     // Only whole chars were copied, so this never fails; lossy just in case.
     let folded = String::from_utf8(out)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
