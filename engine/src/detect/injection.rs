@@ -724,6 +724,10 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 pub(crate) fn fold(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    // The output repeats the input from `copied` on (plain words, single
+    // spaces, `"`) until something differs: that run is copied then, in one
+    // go, not word by word (a `memcpy` call per word was most of the fold).
+    let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
@@ -745,14 +749,11 @@ pub(crate) fn fold(text: &str) -> String {
             }
             break;
         }
-        if i > start {
-            let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
-            match bytes.get(start..i) {
-                // A bulk copy, lower-cased with the rest at the end: cheaper
-                // than a mapped extend, which checks capacity per byte.
-                Some(token) if plain => out.extend_from_slice(token),
-                _ => fold_token_by_char(text.get(start..i).unwrap_or(""), &mut out),
-            }
+        let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
+        if i > start && !plain {
+            out.extend_from_slice(bytes.get(copied..start).unwrap_or_default());
+            fold_token_by_char(text.get(start..i).unwrap_or(""), &mut out);
+            copied = i;
         }
         let Some(&byte) = bytes.get(i) else {
             break;
@@ -771,23 +772,41 @@ pub(crate) fn fold(text: &str) -> String {
                 None => break,
             }
         };
-        i += len;
         if quote {
-            out.push(b'"');
+            if byte != b'"' {
+                out.extend_from_slice(bytes.get(copied..i).unwrap_or_default());
+                out.push(b'"');
+                copied = i + len;
+            }
+            i += len;
+            continue;
+        }
+        // The output's last byte so far: the input's, inside a pending run.
+        let last = if copied < i {
+            bytes.get(i - 1).copied()
         } else {
-            if out.last() != Some(&b' ') {
+            out.last().copied()
+        };
+        // The ASCII separators that follow add nothing to this one's
+        // space: skip the run (indentation, padding) in one tight loop.
+        let mut end = i + len;
+        while bytes
+            .get(end)
+            .is_some_and(|&b| FOLD_CLASS[usize::from(b)] == 0)
+        {
+            end += 1;
+        }
+        let kept = byte == b' ' && end == i + 1 && last != Some(b' ');
+        if !kept {
+            out.extend_from_slice(bytes.get(copied..i).unwrap_or_default());
+            if last != Some(b' ') {
                 out.push(b' ');
             }
-            // The ASCII separators that follow add nothing to that space:
-            // skip the run (indentation, padding) in one tight loop.
-            while bytes
-                .get(i)
-                .is_some_and(|&b| FOLD_CLASS[usize::from(b)] == 0)
-            {
-                i += 1;
-            }
+            copied = end;
         }
+        i = end;
     }
+    out.extend_from_slice(bytes.get(copied..i.min(bytes.len())).unwrap_or_default());
     // One pass over the whole output (vectorized), not one per word: the
     // char-by-char rules wrote lower case already, and non-ASCII bytes
     // are left as they are.

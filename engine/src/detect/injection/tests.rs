@@ -66,7 +66,7 @@ fn fold_by_the_rules(text: &str) -> String {
 
 proptest::proptest! {
     #[test]
-    fn one_pass_fold_agrees_with_the_rules(text in "[a-zA-Z0-9@$_ \"“«éЖ٣.,\n-]{0,40}") {
+    fn one_pass_fold_agrees_with_the_rules(text in "[a-zA-Z0-9@$_ \"“«éЖ٣.,\n\t`—İ-]{0,40}") {
         proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
     }
 
