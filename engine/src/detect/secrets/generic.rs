@@ -585,10 +585,9 @@ fn is_camel_case(value: &str) -> bool {
         && words.all(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-/// The last word of a key name, lower-case: `DB_PASSWORD` → `password`,
-/// `tokenType` → `type`, `api-key.file` → `file`.
-/// The last word of an identifier (snake, kebab, dotted or camel case), as
-/// written; compare it ignoring ASCII case.
+/// The last word of a key name (snake, kebab, dotted or camel case), as
+/// written: `DB_PASSWORD` → `PASSWORD`, `tokenType` → `Type`,
+/// `api-key.file` → `file`. Callers compare it ignoring ASCII case.
 fn last_word(key: &str) -> &str {
     let mut start = 0;
     let mut prev_lower = false;
