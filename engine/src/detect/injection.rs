@@ -34,9 +34,8 @@ use super::base64;
 use super::normalize::Normalized;
 use super::pattern::LazyRegex;
 use crate::error::ConfigError;
+use phrase_filter::PhraseFilter;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::{Input, MatchKind, PatternSet, meta};
 
 /// Finding kinds of the `injection` category.
 pub const KINDS: [&str; 7] = [
@@ -403,7 +402,7 @@ pub struct Assessment {
 
 /// The compiled library; built once per engine.
 pub struct InjectionDetector {
-    set: meta::Regex,
+    filter: PhraseFilter,
     /// (kind, weight, exact phrase): compiled at the phrase's first
     /// prefilter hit; most never get one.
     phrases: Vec<(usize, f64, LazyRegex)>,
@@ -440,75 +439,12 @@ fn phrase_body(pattern: &str) -> String {
     pattern.replace(' ', r#"[ "]+"#)
 }
 
-/// The phrase set is a prefilter: which phrases may be in a text. It has no
-/// word boundaries, so it matches a superset of what the exact phrases do
-/// (they confirm every hit, with Unicode `\b`). With a Unicode `\b` in it,
-/// the set's lazy DFA would give up on any text holding one non-ASCII byte
-/// and fall back to a backtracker over the whole text, the costliest step of
-/// a request by callgrind. For the same reason `\w` becomes "any char but a
-/// space or a quote", which is all a folded text holds besides word chars:
-/// the Unicode word class made the set's automaton a fifth of the engine's
-/// build. A bounded gap (`.{0,60}`) becomes an unbounded one: counting
-/// positions inside the gap made the lazy DFA meet new states in almost
-/// every new text (common words such as "add" open a gap), so it kept
-/// building states and never reached a steady state.
-fn prefilter_pattern(pattern: &str) -> String {
-    let body = unbounded_gaps(&phrase_body(pattern).replace(r"\w", r#"[^ "]"#));
-    format!("(?:{body})")
-}
-
-/// `pattern` with every `.{0,N}` read as `.*`: a superset.
-fn unbounded_gaps(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(at) = rest.find(".{0,") {
-        let (before, gap) = rest.split_at(at);
-        out.push_str(before);
-        let bound = gap[4..].find(|c: char| !c.is_ascii_digit()).map(|n| n + 4);
-        match bound {
-            Some(end) if end > 4 && gap[end..].starts_with('}') => {
-                out.push_str(".*");
-                rest = &gap[end + 1..];
-            }
-            _ => {
-                out.push_str(".{0,");
-                rest = &gap[4..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 impl InjectionDetector {
     /// Compiles the library. Fails only on a bug in the built-in patterns,
     /// reported as a config error rather than a panic.
     pub fn new() -> Result<InjectionDetector, ConfigError> {
-        let prefilters = PHRASES.iter().map(|(_, _, p)| prefilter_pattern(p));
-        let prefilters: Vec<String> = prefilters.collect();
-        // The set's literal prefilter (the phrases' first words) pays off
-        // natively, where it is a SIMD search, and costs in wasm, where it
-        // is an Aho-Corasick automaton as slow per byte as the set's own
-        // and restarts at every common word: without it the filter is 5-6 %
-        // cheaper per request and 1.6 MiB smaller (`shroud bench`), the
-        // native engine 6 % dearer (callgrind). The regex crate's RegexSet
-        // cannot turn it off, hence regex-automata's meta regex. The set
-        // says which phrases may match, never where, so it needs no capture
-        // states: without them each new state of its lazy DFA is cheaper to
-        // build, and real prose keeps meeting new ones (-12 % of that work
-        // on changelog pages, callgrind).
-        let set = meta::Regex::builder()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .which_captures(WhichCaptures::None)
-                    .utf8_empty(true)
-                    .auto_prefilter(!cfg!(target_family = "wasm"))
-                    .nfa_size_limit(Some(16 * 1024 * 1024))
-                    .hybrid_cache_capacity(16 * 1024 * 1024),
-            )
-            .build_many(&prefilters)
-            .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))?;
+        let patterns: Vec<&str> = PHRASES.iter().map(|(_, _, pattern)| *pattern).collect();
+        let filter = PhraseFilter::new(&patterns)?;
         let mut phrases = Vec::with_capacity(PHRASES.len());
         for (i, (kind, weight, pattern)) in PHRASES.iter().enumerate() {
             let path = format!("injection.phrases[{i}]");
@@ -521,7 +457,7 @@ impl InjectionDetector {
             .build()
             .map_err(|err| ConfigError::new("injection", format!("built-in markers: {err}")))?;
         Ok(InjectionDetector {
-            set,
+            filter,
             phrases,
             mention: compile(&format!(r#"\b(?:{MENTION})[ "]*$"#))?,
             discussion: compile(&folded_pattern(DISCUSSION))?,
@@ -557,17 +493,14 @@ impl InjectionDetector {
 
     /// Phrase rules over a folded text.
     fn score_phrases(&self, folded: &str, scores: &mut [f64; KINDS.len()]) {
-        let mut hits = PatternSet::new(self.set.pattern_len());
-        self.set
-            .which_overlapping_matches(&Input::new(folded), &mut hits);
-        if hits.is_empty() {
+        let mut flagged = [false; PHRASES.len()];
+        self.filter.flag(folded, &mut flagged);
+        if !flagged.contains(&true) {
             return;
         }
         let discussion = self.discussion.is_match(folded);
-        for index in hits.iter() {
-            let Some((kind, weight, regex)) = self.phrases.get(index.as_usize()) else {
-                continue;
-            };
+        let candidates = self.phrases.iter().zip(flagged).filter(|(_, f)| *f);
+        for ((kind, weight, regex), _) in candidates {
             let Some(regex) = regex.get() else {
                 continue;
             };
@@ -1079,5 +1012,6 @@ fn query_carries_data(url: &str) -> bool {
 
 mod blobs;
 mod marker_gate;
+mod phrase_filter;
 #[cfg(test)]
 mod tests;
