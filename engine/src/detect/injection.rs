@@ -376,12 +376,16 @@ const MARKERS: &[(f64, &str)] = &[
     ),
 ];
 
-/// Compiles a built-in pattern. They are ours and fixed, so the limit is
-/// generous (Unicode word classes are large), but still bounded.
+/// Compiles a built-in pattern. They are ours and fixed, so the program
+/// limit is generous (Unicode word classes are large), but still bounded.
+/// Each keeps a lazy DFA cache of at most `DFA_BYTES`: one phrase needs far
+/// fewer states, and with 60 of them compiled at 16 MiB each, a VM's memory
+/// had no useful bound (see `phrase_filter::CACHE_BYTES`).
 fn compile(pattern: &str) -> Result<Regex, ConfigError> {
+    const DFA_BYTES: usize = 512 << 10;
     RegexBuilder::new(pattern)
         .size_limit(16 * 1024 * 1024)
-        .dfa_size_limit(16 * 1024 * 1024)
+        .dfa_size_limit(DFA_BYTES)
         .build()
         .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))
 }
@@ -453,7 +457,8 @@ impl InjectionDetector {
         }
         let markers = RegexSetBuilder::new(MARKERS.iter().map(|(_, pattern)| pattern))
             .size_limit(16 * 1024 * 1024)
-            .dfa_size_limit(16 * 1024 * 1024)
+            // Bounded like the phrase sets' (see `phrase_filter::CACHE_BYTES`).
+            .dfa_size_limit(2 << 20)
             .build()
             .map_err(|err| ConfigError::new("injection", format!("built-in markers: {err}")))?;
         Ok(InjectionDetector {

@@ -17,6 +17,14 @@ use crate::error::ConfigError;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Input, MatchKind, PatternSet, meta};
 
+/// The most each set's lazy DFA keeps before it starts over. New prose
+/// keeps adding states, and wasm memory never shrinks: at 16 MiB the
+/// filter VM grew to 28.6 MiB over 32,000 pages of changelogs and manuals
+/// (`shroud bench --text`); with this cap, and the exact phrases' below,
+/// it levels off near 12 MiB. Real traffic fills it in thousands of pages,
+/// so starting over (rebuilding the states in use) is rare and cheap.
+const CACHE_BYTES: usize = 4 << 20;
+
 /// The phrase prefilter; built once per engine.
 pub(super) struct PhraseFilter {
     /// Phrases written in ASCII: run on every text.
@@ -94,7 +102,7 @@ impl Part {
                     .utf8_empty(true)
                     .auto_prefilter(!cfg!(target_family = "wasm"))
                     .nfa_size_limit(Some(16 * 1024 * 1024))
-                    .hybrid_cache_capacity(16 * 1024 * 1024),
+                    .hybrid_cache_capacity(CACHE_BYTES),
             )
             .build_many(&prefilters)
             .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))?;
