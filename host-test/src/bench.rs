@@ -20,6 +20,7 @@ mod ner;
 mod noop;
 mod payload;
 mod report;
+mod text;
 
 use crate::component::ComponentEngine;
 use payload::Payload;
@@ -59,6 +60,8 @@ pub struct Options {
     pub ner_models: Option<PathBuf>,
     /// `shroud_component_ner.wasm`, for the NER section.
     pub component_ner: PathBuf,
+    /// Run only the text section: requests cut from this file.
+    pub text: Option<PathBuf>,
 }
 
 /// Timed and warm-up repetitions.
@@ -82,12 +85,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
     if let Some(models) = &opts.ner_models {
         let iterations = if opts.quick { 2 } else { opts.iterations };
         let markdown = ner::run(&opts.component_ner, models, iterations)?;
-        if let Some(path) = &opts.markdown {
-            std::fs::write(path, &markdown)
-                .map_err(|e| format!("writing {}: {e}", path.display()))?;
-        }
-        print!("{markdown}");
-        return Ok(());
+        return write_and_print(opts, &markdown);
     }
     let counts = if opts.quick {
         Counts {
@@ -123,6 +121,11 @@ pub fn run(opts: &Options) -> Result<(), String> {
         noop: vm(&engine, &noop)?,
         filter: vm(&engine, &filter)?,
     };
+    if let Some(file) = &opts.text {
+        let requests = if opts.quick { 3 } else { opts.iterations };
+        let markdown = text::run(&mut vms, file, requests)?;
+        return write_and_print(opts, &markdown);
+    }
 
     let configured = vms.filter.memory_bytes();
     let mut rows = Vec::new();
@@ -143,8 +146,13 @@ pub fn run(opts: &Options) -> Result<(), String> {
         std::fs::write(path, report::csv(&rows))
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
+    write_and_print(opts, &markdown)
+}
+
+/// Prints the report and writes it where `--markdown` asks.
+fn write_and_print(opts: &Options, markdown: &str) -> Result<(), String> {
     if let Some(path) = &opts.markdown {
-        std::fs::write(path, &markdown).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        std::fs::write(path, markdown).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     print!("{markdown}");
     Ok(())

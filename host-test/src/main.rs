@@ -108,6 +108,11 @@ enum Command {
         /// ${CARGO_TARGET_DIR:-target}/wasm32-wasip2/release/shroud_component_ner.wasm].
         #[arg(long)]
         component_ner: Option<PathBuf>,
+        /// Only the filter on this text: up to `--iterations` 4 KiB chat
+        /// requests cut from it, each sent once (new text, as a gateway
+        /// meets it); latency per exchange and the VM's memory as it goes.
+        #[arg(long, value_name = "FILE", conflicts_with = "ner")]
+        text: Option<PathBuf>,
     },
     /// Dry-run report of what each profile would do to one request body
     /// (stdin): findings with JSON pointer, offsets, type and score, the
@@ -220,6 +225,7 @@ fn main() -> ExitCode {
             markdown,
             ner,
             component_ner,
+            text,
         } => bench::run(&bench::Options {
             filter: filter.unwrap_or_else(shroud_host::conformance::default_filter_path),
             component: component.unwrap_or_else(|| component::default_path(false)),
@@ -229,6 +235,7 @@ fn main() -> ExitCode {
             markdown,
             ner_models: ner,
             component_ner: component_ner.unwrap_or_else(|| component::default_path(true)),
+            text,
         }),
         Command::Explain {
             config,
