@@ -6,14 +6,18 @@
 //! (two keywords are enough), so its automaton then reads every byte of
 //! every text. Here each literal contributes its rarest byte, in both cases;
 //! the text is searched for those bytes only (`memchr3`, or eight bytes at a
-//! time), and the automaton runs on the windows around the hits.
+//! time). A hit opens a window only where a literal whose rarest byte it is
+//! occurs around it (compared in place), so prose, where even a rare letter
+//! comes every few dozen bytes, opens none; the automaton runs on the
+//! windows.
 //!
-//! A window reaches the longest literal's length on both sides of a hit, so
-//! it holds every match through that hit; overlapping windows are merged,
-//! so a match never straddles two. Leftmost-first and leftmost-longest
-//! searches keep no state between matches but the position, so searching
-//! the merged windows in order finds exactly the matches a search of the
-//! whole text finds.
+//! Every occurrence of a literal holds its rarest byte, so it opens a
+//! window. A window reaches the longest literal's length on both sides of
+//! its hit, so it holds that occurrence; overlapping windows are merged, so
+//! no occurrence straddles two. Leftmost-first and leftmost-longest searches
+//! keep no state between matches but the position, so searching the merged
+//! windows in order finds exactly the matches a search of the whole text
+//! finds.
 
 use crate::swar;
 
@@ -27,6 +31,8 @@ pub(crate) struct RareBytes {
     bytes: Vec<u8>,
     /// The longest literal's length in bytes.
     reach: usize,
+    /// Each literal, lower-cased, with the offset of its rarest byte.
+    anchored: Vec<(usize, Vec<u8>)>,
 }
 
 impl RareBytes {
@@ -35,17 +41,36 @@ impl RareBytes {
     pub(crate) fn new<S: AsRef<[u8]>>(literals: &[S]) -> Option<RareBytes> {
         let mut bytes: Vec<u8> = Vec::new();
         let mut reach = 0;
+        let mut anchored = Vec::with_capacity(literals.len());
         for literal in literals {
             let literal = literal.as_ref();
-            let rarest = literal.iter().copied().min_by_key(|&b| commonness(b))?;
+            let (offset, rarest) = literal
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by_key(|&(_, b)| commonness(b))?;
             for b in [rarest.to_ascii_lowercase(), rarest.to_ascii_uppercase()] {
                 if !bytes.contains(&b) {
                     bytes.push(b);
                 }
             }
             reach = reach.max(literal.len());
+            anchored.push((offset, literal.to_ascii_lowercase()));
         }
-        (!bytes.is_empty() && bytes.len() <= MAX_BYTES).then_some(RareBytes { bytes, reach })
+        (!bytes.is_empty() && bytes.len() <= MAX_BYTES).then_some(RareBytes {
+            bytes,
+            reach,
+            anchored,
+        })
+    }
+
+    /// Whether a literal occurs with its rarest byte at `hit`.
+    fn occurs_at(&self, haystack: &[u8], hit: usize) -> bool {
+        self.anchored.iter().any(|(offset, literal)| {
+            hit.checked_sub(*offset)
+                .and_then(|start| haystack.get(start..start + literal.len()))
+                .is_some_and(|found| found.eq_ignore_ascii_case(literal))
+        })
     }
 
     /// The windows of `haystack` that can hold a match: merged, in order,
@@ -54,7 +79,8 @@ impl RareBytes {
         &'h self,
         haystack: &'h [u8],
     ) -> impl Iterator<Item = (usize, usize)> + 'h {
-        let mut hits = self.hits(haystack).peekable();
+        let occurs = |&hit: &usize| self.occurs_at(haystack, hit);
+        let mut hits = self.hits(haystack).filter(occurs).peekable();
         std::iter::from_fn(move || {
             let first = hits.next()?;
             let start = first.saturating_sub(self.reach);
@@ -156,11 +182,13 @@ mod tests {
     }
 
     #[test]
-    fn windows_cover_every_hit_and_merge() {
+    fn windows_cover_every_occurrence_and_merge() {
         let rare = RareBytes::new(&["xyz"]).unwrap();
-        let text = b"....z.........Z..................zz";
+        // A rare byte without its literal around it opens no window.
+        let text = b"..xyz.z......XYZ..............xyzxyZ.z";
         let windows: Vec<_> = rare.windows(text).collect();
-        assert_eq!(windows, [(1, 7), (11, 17), (30, 35)]);
+        assert_eq!(windows, [(1, 7), (12, 18), (29, 38)]);
+        assert_eq!(rare.windows(b"z..zz.yz.xz").count(), 0);
     }
 
     proptest! {
