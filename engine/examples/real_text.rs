@@ -108,11 +108,7 @@ fn chat_requests(text: &str, count: usize) -> Result<Vec<Vec<u8>>, serde_json::E
     let mut bodies = Vec::with_capacity(count);
     let mut rest = text;
     while rest.len() >= TURN_BYTES && bodies.len() < count {
-        let mut cut = TURN_BYTES;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let (turn, tail) = rest.split_at(cut);
+        let (turn, tail) = rest.split_at(rest.floor_char_boundary(TURN_BYTES));
         let request = serde_json::json!({
             "model": "gpt-4o",
             "messages": [{"role": "user", "content": turn}],

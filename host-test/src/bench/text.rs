@@ -61,7 +61,7 @@ pub fn run(vms: &mut Vms, file: &Path, requests: usize) -> Result<String, String
     let seconds: f64 = took.iter().map(Duration::as_secs_f64).sum();
     Ok(format!(
         "## shroud bench --text {}\n\n\
-         - {} chat requests, each a {TURN_BYTES}-byte user turn cut from the file, each sent once \
+         - {} chat requests, each a user turn of up to {TURN_BYTES} bytes cut from the file, each sent once \
          through one filter VM (request, a small answer, done); {refused} refused by the filter\n\
          - plugin config: `{CONFIG}`\n\
          - µs per exchange: p50 {:.1}, p90 {:.1}, p99 {:.1}, max {:.1}; {:.1} MB/s of request body\n\
@@ -79,22 +79,28 @@ pub fn run(vms: &mut Vms, file: &Path, requests: usize) -> Result<String, String
 }
 
 /// Up to `count` chat request bodies, each one user turn of ~4 KiB of
-/// `text` (cut on char boundaries).
+/// `text`.
 fn chat_bodies(text: &str, count: usize) -> Result<Vec<Vec<u8>>, String> {
-    let mut bodies = Vec::new();
-    let mut rest = text;
-    while rest.len() >= TURN_BYTES && bodies.len() < count {
-        let mut cut = TURN_BYTES;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let (turn, tail) = rest.split_at(cut);
-        rest = tail;
-        let request = serde_json::json!({
-            "model": "gpt-4o",
-            "messages": [{"role": "user", "content": turn}],
-        });
-        bodies.push(serde_json::to_vec(&request).map_err(|e| e.to_string())?);
-    }
-    Ok(bodies)
+    turns(text)
+        .take(count)
+        .map(|turn| {
+            let request = serde_json::json!({
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": turn}],
+            });
+            serde_json::to_vec(&request).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// `text` cut into pieces of [`TURN_BYTES`] (less where a char would be
+/// split); the rest shorter than that is left out.
+fn turns(mut rest: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        (rest.len() >= TURN_BYTES).then(|| {
+            let (turn, tail) = rest.split_at(rest.floor_char_boundary(TURN_BYTES));
+            rest = tail;
+            turn
+        })
+    })
 }
