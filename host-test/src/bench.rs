@@ -116,16 +116,16 @@ pub fn run(opts: &Options) -> Result<(), String> {
         filter_bytes.len(),
         compiled.elapsed().as_secs_f64()
     );
+    if let Some(file) = &opts.text {
+        let requests = if opts.quick { 3 } else { opts.iterations };
+        let markdown = text::run(&mut vm(&engine, &filter)?, file, requests)?;
+        return write_and_print(opts, &markdown);
+    }
     let noop = proxy::compile(&engine, &noop::module()).map_err(werr)?;
     let mut vms = Vms {
         noop: vm(&engine, &noop)?,
         filter: vm(&engine, &filter)?,
     };
-    if let Some(file) = &opts.text {
-        let requests = if opts.quick { 3 } else { opts.iterations };
-        let markdown = text::run(&mut vms, file, requests)?;
-        return write_and_print(opts, &markdown);
-    }
 
     let configured = vms.filter.memory_bytes();
     let mut rows = Vec::new();

@@ -10,8 +10,9 @@
 //! levels off (wasm memory only grows, so a VM that kept growing would be
 //! a leak in a long-lived Envoy worker).
 
-use super::{CONFIG, Vms, chat_request, mib, small_answer};
+use super::{CONFIG, chat_request, mib, small_answer};
 use crate::bench::report::Stats;
+use shroud_host::proxy::ProxyHost;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ const TURN_BYTES: usize = 4 << 10;
 const READINGS: usize = 8;
 
 /// Sends up to `requests` chat requests cut from `file`; returns the report.
-pub fn run(vms: &mut Vms, file: &Path, requests: usize) -> Result<String, String> {
+pub fn run(filter: &mut ProxyHost, file: &Path, requests: usize) -> Result<String, String> {
     let raw = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let text = String::from_utf8_lossy(&raw);
     let bodies = chat_bodies(&text, requests)?;
@@ -31,7 +32,7 @@ pub fn run(vms: &mut Vms, file: &Path, requests: usize) -> Result<String, String
             file.display()
         ));
     }
-    let configured = vms.filter.memory_bytes();
+    let configured = filter.memory_bytes();
     let every = bodies.len().div_ceil(READINGS).max(1);
     let mut readings = Vec::new();
     let mut took: Vec<Duration> = Vec::with_capacity(bodies.len());
@@ -41,19 +42,15 @@ pub fn run(vms: &mut Vms, file: &Path, requests: usize) -> Result<String, String
         let request = chat_request(body);
         let mut upstream = |_: &_| answer.clone();
         let start = Instant::now();
-        let exchange = vms.filter.exchange(&request, &mut upstream);
+        let exchange = filter.exchange(&request, &mut upstream);
         took.push(start.elapsed());
-        vms.filter.state_mut().logs.clear();
+        filter.state_mut().logs.clear();
         let exchange = exchange.map_err(super::werr)?;
         if exchange.local_reply.is_some() {
             refused += 1;
         }
         if (i + 1) % every == 0 || i + 1 == bodies.len() {
-            readings.push(format!(
-                "{} after {}",
-                mib(vms.filter.memory_bytes()),
-                i + 1
-            ));
+            readings.push(format!("{} after {}", mib(filter.memory_bytes()), i + 1));
         }
     }
     let stats = Stats::of(&took).ok_or("no exchange was timed")?;
