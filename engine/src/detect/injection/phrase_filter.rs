@@ -13,10 +13,10 @@
 //! 5.3 MiB; a new 4 KiB page costs the engine 5 % less (callgrind), a
 //! VM's first pages 9 % less.
 
-use super::phrase_body;
 use crate::error::ConfigError;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Input, MatchKind, PatternID, PatternSet, meta};
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// The most each set's lazy DFA keeps before it starts over. New prose
@@ -68,9 +68,10 @@ impl PhraseFilter {
     /// Sets `flagged[i]` for every phrase `i` that may match `folded`
     /// (a superset of the phrases that do; none is ever missed).
     pub(super) fn flag(&self, folded: &str, flagged: &mut [bool]) {
-        self.ascii.flag(folded, flagged);
-        if self.may_hold_non_ascii_phrase(folded.as_bytes()) {
-            self.non_ascii.flag(folded, flagged);
+        let spaced = single_spaced(folded);
+        self.ascii.flag(&spaced, flagged);
+        if self.may_hold_non_ascii_phrase(spaced.as_bytes()) {
+            self.non_ascii.flag(&spaced, flagged);
         }
     }
 
@@ -92,24 +93,24 @@ impl Part {
             prefilters.extend(prefilter_pieces(pattern));
             phrases.push((*phrase, first..prefilters.len()));
         }
-        // The set's literal prefilter (the phrases' first words) pays off
-        // natively, where it is a SIMD search, and costs in wasm, where it
-        // is an Aho-Corasick automaton as slow per byte as the set's own
-        // and restarts at every common word: without it the filter is 5-6 %
-        // cheaper per request and 1.6 MiB smaller (`shroud bench`), the
-        // native engine 6 % dearer (callgrind). The regex crate's RegexSet
-        // cannot turn it off, hence regex-automata's meta regex. The set
-        // says which phrases may match, never where, so it needs no capture
-        // states: without them each new state of its lazy DFA is cheaper to
-        // build, and real prose keeps meeting new ones (-12 % of that work
-        // on changelog pages, callgrind).
+        // No literal prefilter: in wasm it is an Aho-Corasick automaton as
+        // slow per byte as the set's own that restarts at every common word
+        // (without it the filter was 5-6 % cheaper per request), and since
+        // the phrases' word choices are tries (see `prefilter_pieces`) it
+        // costs natively too (+8 % per new real-text request, callgrind).
+        // The regex crate's RegexSet cannot turn it off, hence
+        // regex-automata's meta regex. The set says which phrases may
+        // match, never where, so it needs no capture states: without them
+        // each new state of its lazy DFA is cheaper to build, and real
+        // prose keeps meeting new ones (-12 % of that work on changelog
+        // pages, callgrind).
         let set = meta::Regex::builder()
             .configure(
                 meta::Config::new()
                     .match_kind(MatchKind::All)
                     .which_captures(WhichCaptures::None)
                     .utf8_empty(true)
-                    .auto_prefilter(!cfg!(target_family = "wasm"))
+                    .auto_prefilter(false)
                     .nfa_size_limit(Some(16 * 1024 * 1024))
                     .hybrid_cache_capacity(CACHE_BYTES),
             )
@@ -118,10 +119,10 @@ impl Part {
         Ok(Part { set, phrases })
     }
 
-    fn flag(&self, folded: &str, flagged: &mut [bool]) {
+    fn flag(&self, spaced: &str, flagged: &mut [bool]) {
         let mut hits = PatternSet::new(self.set.pattern_len());
         self.set
-            .which_overlapping_matches(&Input::new(folded), &mut hits);
+            .which_overlapping_matches(&Input::new(spaced), &mut hits);
         if hits.is_empty() {
             return;
         }
@@ -142,26 +143,68 @@ impl Part {
 /// (the exact phrases confirm every hit, with Unicode `\b`). A gap kept in
 /// the set, even unbounded (`a .*b`), stays open from its head to the end
 /// of the text: a common head ("add", "imagine") then doubled every state
-/// the lazy DFA met after it, so new prose kept building states (a
-/// quarter of a new real-text request, a third of a VM's first pages,
+/// the lazy DFA met after it, so new prose kept building states (split:
+/// -12 % per new real-text request, -24 % in a VM's first pages,
 /// callgrind). A gap inside a group cannot be split and becomes `.*`.
+///
+/// Words are joined by one space, not the exact phrase's separator run
+/// `[ "]+`: the set reads the text [`single_spaced`]. So a choice of words
+/// (`comply with|listen to|respect`) is a choice of literals, which the NFA
+/// compiler builds as a trie: a state of the lazy DFA holds one NFA state
+/// for it instead of one per choice, and is cheaper to build and smaller
+/// (the set's cache 36 % smaller after 600 changelog pages; with no literal
+/// prefilter, below: -8 % per new real-text request, -23 % in a VM's first
+/// pages, callgrind).
 ///
 /// A piece has no word boundaries: with a Unicode `\b` in it, the set's
 /// lazy DFA would give up on any text holding one non-ASCII byte and fall
 /// back to a backtracker over the whole text, the costliest step of a
 /// request by callgrind. For the same reason `\w` becomes "any char but a
-/// space or a quote", which is all a folded text holds besides word chars:
-/// the Unicode word class made the set's automaton a fifth of the engine's
-/// build.
+/// space", which is all a single-spaced folded text holds besides word
+/// chars: the Unicode word class made the set's automaton a fifth of the
+/// engine's build.
 pub(super) fn prefilter_pieces(pattern: &str) -> Vec<String> {
     split_top_level_gaps(pattern)
         .into_iter()
         .filter(|piece| !piece.trim().is_empty())
         .map(|piece| {
-            let body = unbounded_gaps(&phrase_body(piece).replace(r"\w", r#"[^ "]"#));
+            let body = unbounded_gaps(&piece.replace(r"\w", "[^ ]"));
             format!("(?:{body})")
         })
         .collect()
+}
+
+/// `folded` with each run of separators (spaces and `"`) as one space. The
+/// fold leaves single spaces but around quotes and a lone `$` or `@` (shell
+/// text), so only those runs are rewritten, found by byte searches; a text
+/// without any comes back as it is.
+pub(super) fn single_spaced(folded: &str) -> Cow<'_, str> {
+    let bytes = folded.as_bytes();
+    let double_space = memchr::memmem::Finder::new(b"  ");
+    let quote_from = |from: usize| Some(from + memchr::memchr(b'"', bytes.get(from..)?)?);
+    let double_from = |from: usize| Some(from + double_space.find(bytes.get(from..)?)?);
+    let (mut quote, mut double) = (quote_from(0), double_from(0));
+    if quote.is_none() && double.is_none() {
+        return Cow::Borrowed(folded);
+    }
+    let mut out = String::with_capacity(folded.len());
+    let mut copied = 0;
+    while let Some(run) = quote.into_iter().chain(double).min() {
+        out.push_str(folded.get(copied..run).unwrap_or_default());
+        if !out.ends_with(' ') {
+            out.push(' ');
+        }
+        let rest = bytes.get(run..).unwrap_or_default();
+        copied = run + rest.iter().take_while(|&&b| b == b' ' || b == b'"').count();
+        if quote.is_some_and(|at| at < copied) {
+            quote = quote_from(copied);
+        }
+        if double.is_some_and(|at| at < copied) {
+            double = double_from(copied);
+        }
+    }
+    out.push_str(folded.get(copied..).unwrap_or_default());
+    Cow::Owned(out)
 }
 
 /// `pattern` cut at each bounded gap (`.{0,N}`) outside any group.
@@ -325,6 +368,21 @@ mod tests {
         let mut flagged = vec![false; PHRASES.len()];
         filter.flag("nothing to see here", &mut flagged);
         assert!(!flagged.contains(&true));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn single_spaced_makes_each_separator_run_one_space(text in "[ab\" é$]{0,40}") {
+            let mut plain = String::new();
+            for c in text.chars() {
+                match c {
+                    ' ' | '"' if plain.ends_with(' ') => {}
+                    ' ' | '"' => plain.push(' '),
+                    c => plain.push(c),
+                }
+            }
+            proptest::prop_assert_eq!(single_spaced(&text), plain);
+        }
     }
 
     #[test]

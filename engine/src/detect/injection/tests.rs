@@ -273,20 +273,59 @@ fn corpus_rates() {
 /// the set must have flagged that phrase, or the phrase is never scored.
 #[test]
 fn the_phrase_set_flags_every_exact_match() {
-    let d = detector();
-    let attacks = corpus(include_str!("../../../../tests/injection/attack.jsonl"));
-    let benign = corpus(include_str!("../../../../tests/injection/benign.jsonl"));
     let mut exact_matches = 0;
-    for text in attacks.iter().chain(&benign) {
-        let folded = fold(Normalized::new(text).text());
-        let mut flagged = [false; PHRASES.len()];
-        d.filter.flag(&folded, &mut flagged);
-        for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
-            if exact.get().is_some_and(|re| re.is_match(&folded)) {
-                exact_matches += 1;
-                assert!(flagged[i], "phrase {i} matches {folded:?} unflagged");
-            }
-        }
+    for text in attack_and_benign_corpus() {
+        exact_matches += assert_exact_matches_flagged(&fold(Normalized::new(text).text()));
     }
     assert!(exact_matches >= 100, "only {exact_matches} exact matches");
+}
+
+fn attack_and_benign_corpus() -> &'static [String] {
+    static TEXTS: once_cell::sync::Lazy<Vec<String>> = once_cell::sync::Lazy::new(|| {
+        let mut texts = corpus(include_str!("../../../../tests/injection/attack.jsonl"));
+        texts.extend(corpus(include_str!(
+            "../../../../tests/injection/benign.jsonl"
+        )));
+        texts
+    });
+    &TEXTS
+}
+
+/// Asserts the set flags each phrase that matches `folded` exactly;
+/// returns how many do.
+fn assert_exact_matches_flagged(folded: &str) -> usize {
+    let d = detector();
+    let mut flagged = [false; PHRASES.len()];
+    d.filter.flag(folded, &mut flagged);
+    let mut exact_matches = 0;
+    for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
+        if exact.get().is_some_and(|re| re.is_match(folded)) {
+            exact_matches += 1;
+            assert!(flagged[i], "phrase {i} matches {folded:?} unflagged");
+        }
+    }
+    exact_matches
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+    /// The set reads separator runs as one space: quotes and doubled
+    /// spaces (a lone `$` folds to one) between words hide no phrase.
+    #[test]
+    fn the_phrase_set_flags_exact_matches_through_any_separators(
+        case in 0..1000usize,
+        runs in proptest::collection::vec(r#" | "|" | "|  |""#, 1..64),
+    ) {
+        let texts = attack_and_benign_corpus();
+        let folded = fold(Normalized::new(&texts[case % texts.len()]).text());
+        let mut noisy = String::new();
+        for (i, word) in folded.split(' ').enumerate() {
+            if i > 0 {
+                noisy.push_str(&runs[i % runs.len()]);
+            }
+            noisy.push_str(word);
+        }
+        assert_exact_matches_flagged(&noisy);
+    }
 }
