@@ -620,7 +620,9 @@ impl InjectionDetector {
             best = best.max(combine(&inner).map_or(0.0, |a| a.score));
         }
         // rot13 only turns Latin letters; a real phrase in it is no accident.
-        if folded.bytes().any(|b| b.is_ascii_alphabetic()) {
+        if folded.bytes().any(|b| b.is_ascii_alphabetic())
+            && self.filter.turned_may_hold_phrase(folded)
+        {
             let mut inner = [0.0f64; KINDS.len()];
             self.score_phrases(&rot13(folded), &mut inner);
             let strong = inner.iter().copied().fold(0.0f64, f64::max);
@@ -903,14 +905,7 @@ fn leet_byte(b: u8) -> Option<u8> {
 /// Turns ASCII letters by 13; bytes, not chars: only ASCII changes, so
 /// UTF-8 sequences pass through whole and stay valid.
 fn rot13(text: &str) -> String {
-    let turned: Vec<u8> = text
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'm' | b'A'..=b'M' => b + 13,
-            b'n'..=b'z' | b'N'..=b'Z' => b - 13,
-            other => other,
-        })
-        .collect();
+    let turned: Vec<u8> = text.bytes().map(phrase_filter::rot13_byte).collect();
     String::from_utf8(turned).unwrap_or_default()
 }
 

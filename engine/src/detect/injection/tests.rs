@@ -273,11 +273,15 @@ fn corpus_rates() {
 /// the set must have flagged that phrase, or the phrase is never scored.
 #[test]
 fn the_phrase_set_flags_every_exact_match() {
-    let mut exact_matches = 0;
+    let (mut exact_matches, mut turned_matches) = (0, 0);
     for text in attack_and_benign_corpus() {
-        exact_matches += assert_exact_matches_flagged(&fold(Normalized::new(text).text()));
+        let folded = fold(Normalized::new(text).text());
+        exact_matches += assert_exact_matches_flagged(&folded).0;
+        // The corpus as rot13 payloads: the gate must open on each.
+        turned_matches += assert_exact_matches_flagged(&rot13(&folded)).1;
     }
     assert!(exact_matches >= 100, "only {exact_matches} exact matches");
+    assert_eq!(turned_matches, exact_matches);
 }
 
 fn attack_and_benign_corpus() -> &'static [String] {
@@ -291,20 +295,30 @@ fn attack_and_benign_corpus() -> &'static [String] {
     &TEXTS
 }
 
-/// Asserts the set flags each phrase that matches `folded` exactly;
-/// returns how many do.
-fn assert_exact_matches_flagged(folded: &str) -> usize {
+/// Asserts the set flags each phrase that matches `folded` exactly, and
+/// the rot13 gate opens where one matches its rot13; returns how many
+/// phrases match each.
+fn assert_exact_matches_flagged(folded: &str) -> (usize, usize) {
     let d = detector();
     let mut flagged = [false; PHRASES.len()];
     d.filter.flag(folded, &mut flagged);
-    let mut exact_matches = 0;
+    let turned = rot13(folded);
+    let (mut exact_matches, mut turned_matches) = (0, 0);
     for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
-        if exact.get().is_some_and(|re| re.is_match(folded)) {
+        let Some(exact) = exact.get() else { continue };
+        if exact.is_match(folded) {
             exact_matches += 1;
             assert!(flagged[i], "phrase {i} matches {folded:?} unflagged");
         }
+        if exact.is_match(&turned) {
+            turned_matches += 1;
+            assert!(
+                d.filter.turned_may_hold_phrase(folded),
+                "phrase {i} matches the rot13 of {folded:?}; the gate is shut"
+            );
+        }
     }
-    exact_matches
+    (exact_matches, turned_matches)
 }
 
 proptest::proptest! {
