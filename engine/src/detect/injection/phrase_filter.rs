@@ -213,7 +213,10 @@ fn turned_starts(phrases: &[(usize, &&str)]) -> Result<Option<AhoCorasick>, Conf
         };
         let hir = regex_automata::util::syntax::parse(&first)
             .map_err(|err| library_error(err.to_string()))?;
-        let mut prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        let mut prefixes = Extractor::new()
+            .kind(ExtractKind::Prefix)
+            .limit_literal_len(TURNED_START_BYTES)
+            .extract(&hir);
         prefixes.keep_first_bytes(TURNED_START_BYTES);
         prefixes.dedup();
         let Some(literals) = prefixes.literals() else {
