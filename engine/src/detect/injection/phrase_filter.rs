@@ -25,7 +25,8 @@ use std::ops::Range;
 /// keeps adding states, and wasm memory never shrinks: at 16 MiB the
 /// filter VM grew to 28.6 MiB over 32,000 pages of changelogs and manuals
 /// (`shroud bench --text`); with this cap, and the exact phrases' below,
-/// it levels off near 12 MiB. Real traffic fills it in thousands of pages,
+/// it levels off near 12 MiB (below 10 MiB since the set builds fewer
+/// states). Real traffic fills it in thousands of pages,
 /// so starting over (rebuilding the states in use) is rare and cheap.
 const CACHE_BYTES: usize = 4 << 20;
 
@@ -39,8 +40,8 @@ pub(super) struct PhraseFilter {
     /// The UTF-8 lead bytes of the chars in the non-ASCII phrases: every
     /// match of one holds one of them (a test proves it).
     lead_bytes: Vec<u8>,
-    /// The ASCII phrases' first words turned by rot13, `None` when some
-    /// phrase has no such words: see [`PhraseFilter::turned_may_hold_phrase`].
+    /// How every ASCII phrase's matches start, turned by rot13; `None` when
+    /// that is not known: see [`PhraseFilter::turned_may_hold_phrase`].
     turned_starts: Option<AhoCorasick>,
 }
 
@@ -76,9 +77,9 @@ impl PhraseFilter {
     /// set over each text's rot13 was a tenth of a new real-text request
     /// (callgrind). Here it is one search for the turned first bytes of
     /// every ASCII phrase, which English text almost never holds (-5 % per
-    /// real-text request, the search included). The
-    /// non-ASCII phrases hold no Latin letter, so rot13 leaves them as they
-    /// are: a text that may hold one may hold it turned.
+    /// real-text request, the search included). The non-ASCII phrases
+    /// hold no Latin letter, so rot13 leaves them as they are: a text that
+    /// may hold one may hold it turned.
     pub(super) fn turned_may_hold_phrase(&self, folded: &str) -> bool {
         self.may_hold_non_ascii_phrase(folded.as_bytes())
             || self
@@ -202,13 +203,19 @@ pub(super) fn prefilter_pieces(pattern: &str) -> Vec<String> {
 /// of a whole match, and the pieces read the single-spaced text, as the
 /// search does. Six bytes make the starts rare in English (at a word
 /// boundary, one page of 300 changelog pages holds one) and few (310, a
-/// DFA of 120 KiB; all of them, 2,900, would not be rarer).
+/// DFA of 120 KiB; all of them, 2,900, would not be rarer). The gate looks
+/// for them at word boundaries, so it is `None` for a phrase that may
+/// start with a gap or with a byte other than a letter or digit.
 fn turned_starts(phrases: &[(usize, &&str)]) -> Result<Option<AhoCorasick>, ConfigError> {
     let library_error =
         |err: String| ConfigError::new("injection", format!("built-in library: {err}"));
     let mut starts: Vec<Vec<u8>> = Vec::new();
     for (_, pattern) in phrases {
-        let Some(first) = prefilter_pieces(pattern).into_iter().next() else {
+        let starts_with_gap = split_top_level_gaps(pattern)
+            .first()
+            .is_none_or(|piece| piece.trim().is_empty());
+        let first = prefilter_pieces(pattern).into_iter().next();
+        let Some(first) = first.filter(|_| !starts_with_gap) else {
             return Ok(None);
         };
         let hir = regex_automata::util::syntax::parse(&first)
@@ -223,7 +230,11 @@ fn turned_starts(phrases: &[(usize, &&str)]) -> Result<Option<AhoCorasick>, Conf
             return Ok(None);
         };
         for literal in literals {
-            if literal.as_bytes().is_empty() {
+            if !literal
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            {
                 return Ok(None);
             }
             starts.push(literal.as_bytes().iter().map(|&b| rot13_byte(b)).collect());
@@ -512,6 +523,17 @@ mod tests {
         assert!(filter.turned_may_hold_phrase(&turned("no restrictions")));
         assert!(filter.turned_may_hold_phrase(&turned("é no restrictions")));
         assert!(!filter.turned_may_hold_phrase("a tab or a lab"));
+    }
+
+    #[test]
+    fn the_rot13_gate_stays_open_where_it_cannot_tell() {
+        let gate = |pattern: &str| turned_starts(&[(0, &pattern)]).unwrap().is_some();
+        assert!(gate("ignore (all )?rules"));
+        // A phrase may start anywhere after a gap, and at a non-word byte
+        // after a word; `\w` is no finite set of starts.
+        assert!(!gate(".{0,5}ignore rules"));
+        assert!(!gate("(<x>|ignore) rules"));
+        assert!(!gate(r"\w+ rules"));
     }
 
     #[test]
