@@ -488,20 +488,21 @@ impl InjectionDetector {
         let text = normalized.original();
         let plain = normalized.text();
         let folded = fold(plain);
-        self.score_phrases(&folded, &mut scores);
+        let turned = self.score_phrases(&folded, &mut scores);
         self.score_markers(plain, &mut scores);
         self.score_exfiltration(plain, &mut scores);
         self.score_hidden(text, &mut scores);
-        self.score_encoded(plain, &folded, &mut scores);
+        self.score_encoded(plain, &folded, turned, &mut scores);
         combine(&scores)
     }
 
-    /// Phrase rules over a folded text.
-    fn score_phrases(&self, folded: &str, scores: &mut [f64; KINDS.len()]) {
+    /// Phrase rules over a folded text; true when its rot13 may hold a
+    /// phrase (see [`PhraseFilter::flag`]).
+    fn score_phrases(&self, folded: &str, scores: &mut [f64; KINDS.len()]) -> bool {
         let mut flagged = [false; PHRASES.len()];
-        self.filter.flag(folded, &mut flagged);
+        let turned = self.filter.flag(folded, &mut flagged);
         if !flagged.contains(&true) {
-            return;
+            return turned;
         }
         let discussion = self.discussion.is_match(folded);
         let candidates = self.phrases.iter().zip(flagged).filter(|(_, f)| *f);
@@ -528,6 +529,7 @@ impl InjectionDetector {
                 *slot = 1.0 - (1.0 - *slot) * (1.0 - best);
             }
         }
+        turned
     }
 
     /// True when the words just before `start` announce a quotation.
@@ -590,14 +592,22 @@ impl InjectionDetector {
             return;
         }
         let mut inner = [0.0f64; KINDS.len()];
-        self.score_phrases(&fold(&hidden), &mut inner);
+        // Hidden text gets no rot13 check of its own.
+        let _ = self.score_phrases(&fold(&hidden), &mut inner);
         let inner_score = combine(&inner).map_or(0.0, |a| a.score);
         scores[HIDDEN] = scores[HIDDEN].max(1.0 - (1.0 - 0.8) * (1.0 - inner_score));
     }
 
     /// Base64, hex and rot13 payloads: decode and run the phrase library
     /// again. Only strong evidence inside counts (gibberish decodes often).
-    fn score_encoded(&self, plain: &str, folded: &str, scores: &mut [f64; KINDS.len()]) {
+    /// `turned`: `folded`'s rot13 may hold a phrase.
+    fn score_encoded(
+        &self,
+        plain: &str,
+        folded: &str,
+        turned: bool,
+        scores: &mut [f64; KINDS.len()],
+    ) {
         let mut decoded_texts: Vec<String> = Vec::new();
         for run in blobs::base64_runs(plain).take(MAX_BLOBS) {
             if let Some(blob) = plain.get(run).filter(|b| b.len() <= MAX_BLOB_BYTES)
@@ -616,15 +626,13 @@ impl InjectionDetector {
         let mut best = 0.0f64;
         for text in &decoded_texts {
             let mut inner = [0.0f64; KINDS.len()];
-            self.score_phrases(&fold(text), &mut inner);
+            let _ = self.score_phrases(&fold(text), &mut inner);
             best = best.max(combine(&inner).map_or(0.0, |a| a.score));
         }
         // rot13 only turns Latin letters; a real phrase in it is no accident.
-        if folded.bytes().any(|b| b.is_ascii_alphabetic())
-            && self.filter.turned_may_hold_phrase(folded)
-        {
+        if turned && folded.bytes().any(|b| b.is_ascii_alphabetic()) {
             let mut inner = [0.0f64; KINDS.len()];
-            self.score_phrases(&rot13(folded), &mut inner);
+            let _ = self.score_phrases(&rot13(folded), &mut inner);
             let strong = inner.iter().copied().fold(0.0f64, f64::max);
             if strong >= 0.75 {
                 best = best.max(strong);

@@ -301,7 +301,7 @@ fn attack_and_benign_corpus() -> &'static [String] {
 fn assert_exact_matches_flagged(folded: &str) -> (usize, usize) {
     let d = detector();
     let mut flagged = [false; PHRASES.len()];
-    d.filter.flag(folded, &mut flagged);
+    let gate_open = d.filter.flag(folded, &mut flagged);
     let turned = rot13(folded);
     let (mut exact_matches, mut turned_matches) = (0, 0);
     for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
@@ -313,7 +313,7 @@ fn assert_exact_matches_flagged(folded: &str) -> (usize, usize) {
         if exact.is_match(&turned) {
             turned_matches += 1;
             assert!(
-                d.filter.turned_may_hold_phrase(folded),
+                gate_open,
                 "phrase {i} matches the rot13 of {folded:?}; the gate is shut"
             );
         }
