@@ -113,10 +113,9 @@ impl PhraseFilter {
                     .as_ref()
                     .is_some_and(|starts| turned_start_at(starts, text, at));
         };
+        // Without its starts the set saw no position: the gate stays open.
         let all_starts_seen = self.ascii.flag(&spaced, flagged, &mut on_start);
-        if !all_starts_seen && let Some(starts) = &self.turned_starts {
-            turned = turned || holds_word_start(starts, text);
-        }
+        turned = turned || !all_starts_seen;
         if self.may_hold_non_ascii_phrase(text) {
             self.non_ascii.flag(&spaced, flagged, &mut |_| {});
             turned = true;
@@ -406,28 +405,6 @@ fn turned_start_at(starts: &AhoCorasick, text: &[u8], at: usize) -> bool {
             .map_or(true, |found| found.is_some())
 }
 
-/// Whether one of `starts` is in `text` at a word boundary: not after an
-/// ASCII letter or digit, where no phrase starts (`tab ` holds the turned
-/// `no `). The search reports the leftmost start, so resuming one byte
-/// after a start in a word skips no other.
-fn holds_word_start(starts: &AhoCorasick, text: &[u8]) -> bool {
-    let mut at = 0;
-    while at <= text.len() {
-        match starts.try_find(aho_corasick::Input::new(text).span(at..text.len())) {
-            Ok(Some(found)) => {
-                let before = found.start().checked_sub(1).and_then(|i| text.get(i));
-                if !before.is_some_and(u8::is_ascii_alphanumeric) {
-                    return true;
-                }
-                at = found.start() + 1;
-            }
-            Ok(None) => return false,
-            Err(_) => return true,
-        }
-    }
-    false
-}
-
 /// How much of each piece's matches the starts hold.
 const START_BYTES: usize = 6;
 
@@ -700,9 +677,9 @@ mod tests {
     }
 
     /// Without the starts of every piece the set runs over the whole
-    /// text, and the gate makes its own search.
+    /// text, and the gate cannot tell.
     #[test]
-    fn the_rot13_gate_searches_alone_when_the_set_has_no_starts() {
+    fn the_rot13_gate_stays_open_when_the_set_has_no_starts() {
         let filter = PhraseFilter::new(&[r"ignore .{0,9}\w+ rules"]).unwrap();
         assert!(filter.ascii.starts.is_none() && filter.turned_starts.is_some());
         let turned = |text: &str| {
@@ -712,7 +689,7 @@ mod tests {
                 .collect::<String>()
         };
         assert!(gate_open(&filter, &turned("ignore any rules")));
-        assert!(!gate_open(&filter, "ignore any rules"));
+        assert!(gate_open(&filter, "ignore any rules"));
     }
 
     #[test]
@@ -727,16 +704,12 @@ mod tests {
     }
 
     #[test]
-    fn a_start_inside_a_word_hides_no_later_start() {
-        let starts = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(["ab c", "cd"])
-            .unwrap();
-        // `ab c` is found first, after `x`; `cd` starts inside it, after a space.
-        assert!(holds_word_start(&starts, b"xab cd"));
-        assert!(!holds_word_start(&starts, b"xab xcd"));
-        assert!(holds_word_start(&starts, b"ab c"));
-        assert!(holds_word_start(&starts, "éab c".as_bytes()));
+    fn a_start_inside_another_is_searched_too() {
+        let filter = PhraseFilter::new(&["ab c", "cd"]).unwrap();
+        // `ab c` is found first; `cd` starts inside it.
+        let mut flagged = vec![false; 2];
+        filter.flag("xab cd", &mut flagged);
+        assert_eq!(flagged, [true, true]);
     }
 
     #[test]
