@@ -25,9 +25,9 @@ use std::ops::Range;
 /// keeps adding states, and wasm memory never shrinks: at 16 MiB the
 /// filter VM grew to 28.6 MiB over 32,000 pages of changelogs and manuals
 /// (`shroud bench --text`); with this cap, and the exact phrases' below,
-/// it levels off near 12 MiB (below 10 MiB since the set builds fewer
-/// states). Real traffic fills it in thousands of pages,
-/// so starting over (rebuilding the states in use) is rare and cheap.
+/// it levelled off near 12 MiB, and below 10 MiB since the set builds
+/// fewer states. Real traffic fills it in thousands of pages, so starting
+/// over (rebuilding the states in use) is rare and cheap.
 const CACHE_BYTES: usize = 4 << 20;
 
 /// The phrase prefilter; built once per engine.
@@ -40,9 +40,9 @@ pub(super) struct PhraseFilter {
     /// The UTF-8 lead bytes of the chars in the non-ASCII phrases: every
     /// match of one holds one of them (a test proves it).
     lead_bytes: Vec<u8>,
-    /// How every ASCII phrase's matches start, turned by rot13 (searched
-    /// anchored, or over a whole text); `None` when that is not known: see
-    /// [`PhraseFilter::flag`].
+    /// How every ASCII phrase's matches start, turned by rot13, searched
+    /// anchored where the ASCII set's start search stops; `None` when that
+    /// is not known: see [`PhraseFilter::flag`].
     turned_starts: Option<AhoCorasick>,
 }
 
@@ -78,7 +78,7 @@ impl PhraseFilter {
         // build than a DFA and as fast over a few bytes.
         let turned_starts = match &turned {
             Some(turned) => Some(
-                start_automaton(turned, AhoCorasickKind::ContiguousNFA, StartKind::Both)
+                start_automaton(turned, AhoCorasickKind::ContiguousNFA, StartKind::Anchored)
                     .map_err(library_error)?,
             ),
             None => None,
@@ -328,15 +328,15 @@ pub(super) fn prefilter_pieces(pattern: &str) -> Vec<String> {
         .collect()
 }
 
-/// The first bytes (up to [`START_BYTES`]) of every match of the
-/// ASCII phrases' sets, turned by rot13; `None` when a phrase has no finite
-/// set of them. A prefix of a match of a phrase's first piece is a prefix
-/// of a whole match, and the pieces read the single-spaced text, as the
-/// search does. Six bytes make the starts rare in English (at a word
-/// boundary, one page of 300 changelog pages holds one) and few (310, a
-/// DFA of 120 KiB; all of them, 2,900, would not be rarer). The gate looks
-/// for them at word boundaries, so it is `None` for a phrase that may
-/// start with a gap or with a byte other than a letter or digit.
+/// The first bytes (up to [`START_BYTES`]) of every match of the ASCII
+/// phrases, turned by rot13; `None` when a phrase has no finite set of
+/// them. A prefix of a match of a phrase's first piece is a prefix of a
+/// whole match, and the pieces read the single-spaced text, as the search
+/// does. Six bytes make the starts rare in English (at a word boundary,
+/// one page of 300 changelog pages holds one) and few (310; all of them,
+/// 2,900, would not be rarer). The gate looks for them at word
+/// boundaries, so it is `None` for a phrase that may start with a gap or
+/// with a byte other than a letter or digit.
 fn turned_starts(pieces: &Pieces) -> Option<Vec<Vec<u8>>> {
     let mut turned = Vec::new();
     for (_, range, starts_phrase) in &pieces.phrases {
