@@ -387,7 +387,13 @@ fn compile(pattern: &str) -> Result<Regex, ConfigError> {
         .size_limit(16 * 1024 * 1024)
         .dfa_size_limit(DFA_BYTES)
         .build()
-        .map_err(|err| ConfigError::new("injection", format!("built-in library: {err}")))
+        .map_err(library_error)
+}
+
+/// A built-in pattern that does not compile: a bug of ours, reported as a
+/// config error rather than a panic.
+fn library_error(err: impl std::fmt::Display) -> ConfigError {
+    ConfigError::new("injection", format!("built-in library: {err}"))
 }
 
 /// [`compile`] for a lazily compiled phrase (see [`LazyRegex`]).

@@ -13,6 +13,7 @@
 //! 5.3 MiB; a new 4 KiB page costs the engine 5 % less (callgrind), a
 //! VM's first pages 9 % less.
 
+use super::library_error;
 use crate::error::ConfigError;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, StartKind};
 use regex_automata::nfa::thompson::WhichCaptures;
@@ -169,10 +170,6 @@ impl Pieces {
     }
 }
 
-fn library_error(err: String) -> ConfigError {
-    ConfigError::new("injection", format!("built-in library: {err}"))
-}
-
 impl Part {
     /// The set of `pieces`; its starts search also finds `extra_starts`.
     fn new(pieces: Pieces, extra_starts: &[Vec<u8>]) -> Result<Part, ConfigError> {
@@ -204,7 +201,7 @@ impl Part {
                     .hybrid_cache_capacity(CACHE_BYTES),
             )
             .build_many(&prefilters)
-            .map_err(|err| library_error(err.to_string()))?;
+            .map_err(library_error)?;
         let all_starts: Option<Vec<Vec<u8>>> = pieces
             .starts
             .into_iter()
