@@ -43,6 +43,7 @@
 //! literals are not in the automaton.
 
 mod generic;
+mod lead;
 mod literals;
 mod placeholder;
 mod rules;
@@ -58,9 +59,11 @@ use crate::detect::entropy::shannon;
 use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
+use lead::Leads;
 use literals::Literals;
 use rules::{CONTEXT_RULES, ContextRule, NEAR_WINDOW, PREFIX_RULES, PrefixRule};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Every secret type, with its validator and a made-up example.
 pub(crate) fn types() -> Vec<TypeInfo> {
@@ -113,6 +116,7 @@ fn detector(cfg: &DetectorsConfig) -> Result<Option<SecretDetector>, ConfigError
             rule,
             regex,
             value_group,
+            leads: OnceLock::new(),
         });
     }
 
@@ -216,6 +220,14 @@ struct CompiledPrefix {
     regex: LazyRegex,
     /// The regex has a group `v`: the reported span.
     value_group: bool,
+    /// What follows the literal in a match, read at the rule's first hit.
+    leads: OnceLock<Leads>,
+}
+
+impl CompiledPrefix {
+    fn leads(&self) -> &Leads {
+        self.leads.get_or_init(|| Leads::of(self.rule.pattern))
+    }
 }
 
 struct CompiledContext {
@@ -286,13 +298,15 @@ fn run_prefix(
     out: &mut Vec<Candidate>,
 ) {
     let rule = compiled.rule;
-    let Some(regex) = compiled.regex.get() else {
-        return;
-    };
     if rule.lookbehind == 0 {
-        if !boundary_before(text, start, rule.edge_chars) {
+        if !boundary_before(text, start, rule.edge_chars)
+            || !compiled.leads().may_match_at(text.as_bytes(), start)
+        {
             return;
         }
+        let Some(regex) = compiled.regex.get() else {
+            return;
+        };
         let Some(rest) = text.get(start..) else {
             return;
         };
@@ -333,6 +347,9 @@ fn run_prefix(
         }
         return;
     }
+    let Some(regex) = compiled.regex.get() else {
+        return;
+    };
     let window_start = floor_boundary(text, start.saturating_sub(rule.lookbehind));
     let window_end = ceil_boundary(text, start.saturating_add(rule.max_len));
     let Some(window) = text.get(window_start..window_end) else {
