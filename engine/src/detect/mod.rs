@@ -23,6 +23,7 @@ pub(crate) mod overlap;
 pub(crate) mod pattern;
 pub(crate) mod pii;
 pub(crate) mod rare;
+pub(crate) mod runs;
 pub(crate) mod secrets;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 use super::bounds::{has_digits, next_char, prev_char, word_before};
 use super::{builtin_path, candidate, words};
 use crate::detect::pattern::compile;
+use crate::detect::runs::find_near;
 use crate::detect::text::Text;
 use crate::detect::validate::{ipv4_scope, ipv6_scope};
 use crate::detect::{Candidate, Detector, priority};
@@ -286,10 +287,9 @@ impl MacDetector {
 
 impl Detector for MacDetector {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
-        if !has_mac_shape(text.as_bytes()) {
-            return;
-        }
-        for m in self.regex.find_iter(text) {
+        // Only the runs of MAC bytes around each whole shape are searched.
+        let shapes = mac_shapes(text.as_bytes()).map(|at| (at, at + 1));
+        find_near(&self.regex, text, is_mac_byte, shapes, |m| {
             if mac_ok(text, m.start(), m.end()) {
                 out.push(candidate(
                     m.start(),
@@ -299,34 +299,38 @@ impl Detector for MacDetector {
                     priority::GENERIC,
                 ));
             }
-        }
+        });
     }
 }
 
-/// True when `bytes` holds one of the three MAC forms whole: six hex pairs
+/// Where `bytes` holds one of the three MAC forms whole: six hex pairs
 /// joined by five of the same `:` or `-` (`aa:bb:cc:dd:ee:ff`), or three hex
-/// quads joined by two dots (`aabb.ccdd.eeff`). Every match of the regex is
-/// one, and the separators are found with `memchr`, so texts without (nearly
-/// all, even with dates and SSNs) skip the regex pass, a lazy-DFA step per
-/// byte in wasm.
-fn has_mac_shape(bytes: &[u8]) -> bool {
+/// quads joined by two dots (`aabb.ccdd.eeff`); each at its first hex byte.
+/// Every match of the regex is one, and the separators are found with
+/// `memchr`, so texts without (nearly all, even with dates and SSNs) skip
+/// the regex, and the others run it only around these places.
+fn mac_shapes(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let hex = |at: usize, len: usize| {
         bytes
             .get(at..at.saturating_add(len))
             .is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit))
     };
     // `i` is the first separator of the form.
-    memchr::memchr3_iter(b':', b'-', b'.', bytes).any(|i| {
-        let Some(&sep) = bytes.get(i) else {
-            return false;
-        };
+    memchr::memchr3_iter(b':', b'-', b'.', bytes).filter_map(move |i| {
+        let &sep = bytes.get(i)?;
         let (group, groups) = if sep == b'.' { (4, 3) } else { (2, 6) };
-        hex(i.wrapping_sub(group), group)
+        let whole = hex(i.wrapping_sub(group), group)
             && (1..groups).all(|k| {
                 let at = i + (group + 1) * (k - 1);
                 bytes.get(at) == Some(&sep) && hex(at + 1, group)
-            })
+            });
+        whole.then(|| i.saturating_sub(group))
     })
+}
+
+/// The bytes a MAC address is written with.
+fn is_mac_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || matches!(b, b':' | b'-' | b'.')
 }
 
 fn mac_ok(text: &str, start: usize, end: usize) -> bool {
@@ -371,24 +375,36 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
-        /// The shape gate never hides a match of the regex.
+        /// Searching around the shapes finds what the whole-text search
+        /// finds: every match starts at a shape, in a run of MAC bytes.
         #[test]
-        fn every_mac_match_has_the_shape(text in mac_texts()) {
+        fn the_shapes_lead_to_every_match(text in mac_texts()) {
             let detector = MacDetector::new().unwrap();
-            if let Some(m) = detector.regex.find(&text) {
-                prop_assert!(has_mac_shape(text.as_bytes()), "{text:?}: {}", m.as_str());
+            let whole: Vec<(usize, usize)> =
+                detector.regex.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            // What makes the runs exact: every match is made of MAC bytes.
+            for &(start, end) in &whole {
+                prop_assert!(text.as_bytes()[start..end].iter().all(|&b| is_mac_byte(b)));
             }
+            let mut near = Vec::new();
+            let shapes = mac_shapes(text.as_bytes()).map(|at| (at, at + 1));
+            find_near(&detector.regex, &text, is_mac_byte, shapes, |m| {
+                near.push((m.start(), m.end()));
+            });
+            prop_assert_eq!(near, whole, "{:?}", text);
         }
     }
 
     #[test]
     fn mac_shape_gate() {
+        let shapes = |text: &str| mac_shapes(text.as_bytes()).collect::<Vec<_>>();
+        assert_eq!(shapes("x 00-1A-2b-3c-4d-5e, 0123.4567.89ab"), vec![2, 21]);
         for text in [
             "aa:bb:cc:dd:ee:ff",
             "x 00-1A-2b-3c-4d-5e.",
             "0123.4567.89ab",
         ] {
-            assert!(has_mac_shape(text.as_bytes()), "{text}");
+            assert!(mac_shapes(text.as_bytes()).next().is_some(), "{text}");
         }
         for text in [
             "a:b:c",
@@ -401,7 +417,7 @@ mod tests {
             "aa:bb-cc:dd:ee:ff",
             "0123.4567.89a",
         ] {
-            assert!(!has_mac_shape(text.as_bytes()), "{text}");
+            assert_eq!(mac_shapes(text.as_bytes()).next(), None, "{text}");
         }
     }
 

@@ -8,6 +8,7 @@ use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::lookahead::next_window;
 use crate::detect::pattern::compile;
+use crate::detect::runs::find_near;
 use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -18,7 +19,7 @@ const SCORE: f64 = 0.7;
 const CONTEXT_WINDOW: usize = 32;
 
 pub(super) struct PassportDetector {
-    /// Any context word, to skip texts without one cheaply.
+    /// The stems of the context words: where values are looked for.
     prefilter: Regex,
     value: Regex,
     context: Vec<String>,
@@ -57,21 +58,44 @@ impl PassportDetector {
 impl Detector for PassportDetector {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         // An id run holds the two digits an id needs.
-        if !has_id_run(text.as_bytes()) || !self.prefilter.is_match(text) {
+        if !has_id_run(text.as_bytes()) {
             return;
         }
-        for m in self.value.find_iter(text) {
-            let value = m.as_str();
-            // An id needs digits: `EXPIRED` or `RUSSIA` is a word.
-            let digits = value.bytes().filter(u8::is_ascii_digit).count();
-            if digits >= 2
-                && numeric_bounds_ok(text, m.start(), m.end())
-                && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
-            {
-                out.push(candidate(m.start(), m.end(), ID, SCORE, priority::GENERIC));
-            }
+        // A value counts only with a passport word within `CONTEXT_WINDOW`
+        // chars, so only the runs of id bytes near one are searched.
+        let windows = self
+            .prefilter
+            .find_iter(text)
+            .map(|word| (word.start().saturating_sub(REACH), word.end() + REACH));
+        find_near(&self.value, text, is_id_byte, windows, |m| {
+            self.judge(text, m, out);
+        });
+    }
+}
+
+impl PassportDetector {
+    fn judge(&self, text: &str, m: regex::Match<'_>, out: &mut Vec<Candidate>) {
+        // An id needs digits: `EXPIRED` or `RUSSIA` is a word.
+        let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+        if digits >= 2
+            && numeric_bounds_ok(text, m.start(), m.end())
+            && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
+        {
+            out.push(candidate(m.start(), m.end(), ID, SCORE, priority::GENERIC));
         }
     }
+}
+
+/// How far from a passport word's stem a value that counts can start: the
+/// context window in bytes (four per char at most), the longest value
+/// (`45 10 номер 123456`, 24 bytes) and the longest context word's letters
+/// beyond its stem, with room to spare.
+const REACH: usize = 4 * CONTEXT_WINDOW + 64;
+
+/// The bytes a value of the regex is written with (non-ASCII ones, of
+/// `номер` and `№`, always count).
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_digit() || b.is_ascii_uppercase() || b" ,.onumber".contains(&b)
 }
 
 /// Shortest id the value regex takes, and the digits an id needs.
@@ -136,8 +160,48 @@ mod tests {
         }
     }
 
+    /// The detector as it was, over the whole text: the reference.
+    fn found_by_whole_text(detector: &PassportDetector, text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        if detector.prefilter.is_match(text) {
+            for m in detector.value.find_iter(text) {
+                detector.judge(text, m, &mut out);
+            }
+        }
+        out.iter().map(|c| (c.start, c.end)).collect()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// Searching near the passport words finds what the whole-text
+        /// search finds (the words, ids, and filler of any length).
+        #[test]
+        fn values_are_found_as_over_the_whole_text(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    ids(),
+                    "[0-9]{2} ?[0-9]{2} ?[0-9]{6}",
+                    "(passport|PaSsPoRts|ПАСПОРТ|паспортные|серии|passport no)",
+                    "[a-z ]{0,40}",
+                    "[а-я ]{0,40}",
+                    "[\\n\"]",
+                    "[x ]{60,140}",
+                ],
+                0..12,
+            ),
+        ) {
+            let text = parts.join(" ");
+            let detector = PassportDetector::new().unwrap();
+            let mut out = Vec::new();
+            detector.detect(&text, &mut out);
+            let near: Vec<(usize, usize)> = out.iter().map(|c| (c.start, c.end)).collect();
+            // What makes the runs exact: every value is made of id bytes.
+            for m in detector.value.find_iter(&text) {
+                proptest::prop_assert!(m.as_str().bytes().all(|b| b >= 0x80 || is_id_byte(b)), "{:?}", m);
+            }
+            proptest::prop_assert_eq!(near, found_by_whole_text(&detector, &text), "{:?}", text);
+        }
 
         /// The run gate never hides a value the regex takes with its digits.
         #[test]

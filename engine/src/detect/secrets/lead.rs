@@ -165,7 +165,11 @@ mod tests {
             let starts: Vec<usize> = (0..example.len())
                 .filter(|&at| regex.is_match(&example[at..]))
                 .collect();
-            assert!(!starts.is_empty(), "{}: its example does not match", rule.id);
+            assert!(
+                !starts.is_empty(),
+                "{}: its example does not match",
+                rule.id
+            );
             for at in starts {
                 assert!(
                     leads.may_match_at(example, at),
