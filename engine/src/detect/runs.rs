@@ -3,13 +3,13 @@
 //! whole-text search reports there.
 //!
 //! Some detectors know cheaply where a value can be (a MAC address's full
-//! shape, a passport word) but confirm it with a regex that used to run over
-//! the whole text once any such place existed: a lazy-DFA step per byte of a
-//! 1 MB text for one MAC address in it. When every match is made of a known
-//! set of bytes, a search that starts just after a byte outside the set is
-//! in step with the whole-text search: no match it missed can reach past
-//! that byte. So only the runs of member bytes around those places are
-//! searched, each from its start.
+//! shape, a passport or birth word) but confirm it with a regex, which ran
+//! over the whole text once any such place existed: a lazy-DFA step per
+//! byte of a 1 MB text for one MAC address in it. When every match is made
+//! of a known set of bytes, a search that starts just after a byte outside
+//! the set is in step with the whole-text search: no match it missed can
+//! reach past that byte. So only the runs of member bytes around those
+//! places are searched, each from its start.
 
 use regex::{Match, Regex};
 

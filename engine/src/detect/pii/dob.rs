@@ -7,6 +7,7 @@ use super::bounds::{has_digits, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
+use crate::detect::runs::find_near;
 use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
@@ -128,7 +129,7 @@ impl Detector for DobDetector {
         // (a slower engine than `find`) are read only for the few dates
         // next to a context word. `captures_at` from the match start finds
         // that same match again.
-        for m in self.dates_near(text, &hits) {
+        self.dates_near(text, &hits, |m| {
             if numeric_bounds_ok(text, m.start(), m.end())
                 && Self::near_a_hit(&hits, m.start(), m.end())
                 && has_context(text, m.start(), m.end(), CONTEXT_WINDOW, &self.context)
@@ -139,63 +140,32 @@ impl Detector for DobDetector {
             {
                 out.push(candidate(m.start(), m.end(), ID, SCORE, priority::GENERIC));
             }
-        }
+        });
     }
 }
 
 impl DobDetector {
     /// The date matches a search of the whole text finds (leftmost first,
-    /// without overlap) that come within [`HIT_REACH`] of a hit, found by
-    /// searching only around the hits: most of a long text is far from any.
-    ///
-    /// A search restarted at a [sync byte](is_sync) finds what the whole
-    /// search finds from there on, because no date can hold one: a match
-    /// found before it ends at or before it. So each hit's reach is searched
-    /// from the last sync byte before it (or where the previous reach's
-    /// search stopped, if later).
-    fn dates_near<'t>(&self, text: &'t str, hits: &[(usize, usize)]) -> Vec<regex::Match<'t>> {
-        let bytes = text.as_bytes();
-        let mut dates = Vec::new();
-        let mut resume = 0;
-        // The first match at or after `resume`, found and not yet taken.
-        let mut next: Option<regex::Match<'t>> = None;
-        for &(hit_start, hit_end) in hits {
-            let (reach_start, reach_end) =
-                (hit_start.saturating_sub(HIT_REACH), hit_end + HIT_REACH);
-            let from = bytes
-                .get(resume..reach_start)
-                .and_then(|gap| gap.iter().rposition(|&b| is_sync(b)))
-                .map_or(resume, |at| resume + at + 1);
-            if from > resume {
-                resume = from;
-                next = next.filter(|m| m.start() >= from);
-            }
-            loop {
-                let m = match next.take() {
-                    Some(m) => m,
-                    None => match self.date.find_at(text, resume) {
-                        Some(m) => m,
-                        None => return dates,
-                    },
-                };
-                if m.start() >= reach_end {
-                    next = Some(m);
-                    break;
-                }
-                resume = m.end();
-                dates.push(m);
-            }
-        }
-        dates
+    /// without overlap) in the runs of date bytes within [`HIT_REACH`] of a
+    /// hit, found by searching only those runs: most of a long text is far
+    /// from any hit.
+    fn dates_near<'t>(
+        &self,
+        text: &'t str,
+        hits: &[(usize, usize)],
+        each: impl FnMut(regex::Match<'t>),
+    ) {
+        let windows = hits
+            .iter()
+            .map(|&(start, end)| (start.saturating_sub(HIT_REACH), end + HIT_REACH));
+        find_near(&self.date, text, is_date_byte, windows, each);
     }
 }
 
-/// A byte no date match can hold: ASCII other than letters, digits and the
-/// separators ` ,./-` the date forms use (month names are letters).
-fn is_sync(byte: u8) -> bool {
-    byte.is_ascii()
-        && !byte.is_ascii_alphanumeric()
-        && !matches!(byte, b' ' | b',' | b'.' | b'/' | b'-')
+/// The bytes a date is written with: letters and digits (month names), and
+/// the separators ` ,./-` the date forms use.
+fn is_date_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b' ' | b',' | b'.' | b'/' | b'-')
 }
 
 /// True when `text` holds a year a date could end in: every date form the
@@ -282,7 +252,12 @@ mod tests {
             let near = |m: &regex::Match<'_>| DobDetector::near_a_hit(&hits, m.start(), m.end());
             let span = |m: regex::Match<'_>| (m.start(), m.end());
             let whole: Vec<_> = dob.date.find_iter(&text).filter(near).map(span).collect();
-            let ours: Vec<_> = dob.dates_near(&text, &hits).into_iter().filter(near).map(span).collect();
+            let mut ours = Vec::new();
+            dob.dates_near(&text, &hits, |m| ours.push(m));
+            let ours: Vec<_> = ours.into_iter().filter(near).map(span).collect();
+            for m in dob.date.find_iter(&text) {
+                prop_assert!(m.as_str().bytes().all(|b| b >= 0x80 || is_date_byte(b)), "{:?}", m);
+            }
             prop_assert_eq!(ours, whole, "{:?}", text);
         }
     }
