@@ -5,6 +5,7 @@
 
 use super::bounds::{has_digits, next_char, prev_char, word_before};
 use super::{builtin_path, candidate, words};
+use crate::detect::lookahead::next_window;
 use crate::detect::pattern::compile;
 use crate::detect::runs::find_near;
 use crate::detect::text::Text;
@@ -306,26 +307,47 @@ impl Detector for MacDetector {
 /// Where `bytes` holds one of the three MAC forms whole: six hex pairs
 /// joined by five of the same `:` or `-` (`aa:bb:cc:dd:ee:ff`), or three hex
 /// quads joined by two dots (`aabb.ccdd.eeff`); each at its first hex byte.
-/// Every match of the regex is one, and the separators are found with
-/// `memchr`, so texts without (nearly all, even with dates and SSNs) skip
-/// the regex, and the others run it only around these places.
+/// Every match of the regex is one, so texts without (nearly all, even with
+/// dates and SSNs) skip the regex, and the others run it only around these
+/// places. A form is 14 MAC bytes or more in a row: [`next_window`] jumps
+/// to such runs (prose has none, and is read a few bytes per word), and
+/// only their separators are tried.
 fn mac_shapes(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let run_start = next_window(bytes, from, MIN_MAC_LEN, is_mac_byte)?;
+        let run_end = bytes
+            .get(run_start..)
+            .and_then(|rest| rest.iter().position(|&b| !is_mac_byte(b)))
+            .map_or(bytes.len(), |n| run_start + n);
+        from = run_end;
+        Some((run_start..run_end).filter_map(|i| mac_shape_at(bytes, i)))
+    })
+    .flatten()
+}
+
+/// The shortest MAC form (`aabb.ccdd.eeff`).
+const MIN_MAC_LEN: usize = 14;
+
+/// The start of the MAC form whose first separator is at `i`, if one is.
+fn mac_shape_at(bytes: &[u8], i: usize) -> Option<usize> {
     let hex = |at: usize, len: usize| {
         bytes
             .get(at..at.saturating_add(len))
             .is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit))
     };
-    // `i` is the first separator of the form.
-    memchr::memchr3_iter(b':', b'-', b'.', bytes).filter_map(move |i| {
-        let &sep = bytes.get(i)?;
-        let (group, groups) = if sep == b'.' { (4, 3) } else { (2, 6) };
-        let whole = hex(i.wrapping_sub(group), group)
-            && (1..groups).all(|k| {
-                let at = i + (group + 1) * (k - 1);
-                bytes.get(at) == Some(&sep) && hex(at + 1, group)
-            });
-        whole.then(|| i.saturating_sub(group))
-    })
+    let (group, groups) = match bytes.get(i)? {
+        b'.' => (4, 3),
+        b':' | b'-' => (2, 6),
+        _ => return None,
+    };
+    let sep = bytes.get(i)?;
+    let whole = hex(i.wrapping_sub(group), group)
+        && (1..groups).all(|k| {
+            let at = i + (group + 1) * (k - 1);
+            bytes.get(at) == Some(sep) && hex(at + 1, group)
+        });
+    whole.then(|| i.saturating_sub(group))
 }
 
 /// The bytes a MAC address is written with.
