@@ -22,6 +22,25 @@ pub(crate) fn next_window(
     }
 }
 
+/// The maximal runs of `member` bytes at least `len` long, in order, as
+/// byte ranges: [`next_window`] finds each, then the run is read to its end.
+pub(crate) fn long_runs(
+    bytes: &[u8],
+    len: usize,
+    member: impl Fn(u8) -> bool + Copy,
+) -> impl Iterator<Item = (usize, usize)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = next_window(bytes, from, len.max(1), member)?;
+        let end = bytes
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| !member(b)))
+            .map_or(bytes.len(), |n| start + n);
+        from = end;
+        Some((start, end))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +59,26 @@ mod tests {
                 .filter(|&i| i + len <= bytes.len())
                 .find(|&i| bytes[i..i + len].iter().all(|&b| member(b)));
             prop_assert_eq!(next_window(&bytes, from, len, member), by_every_start);
+        }
+
+        /// The long runs are the maximal runs of members, the short ones
+        /// left out.
+        #[test]
+        fn long_runs_are_the_maximal_runs_that_long(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b' ')], 0..40),
+            len in 0usize..6,
+        ) {
+            let member = |b: u8| b == b'a';
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                let end = (i..bytes.len()).find(|&j| !member(bytes[j])).unwrap_or(bytes.len());
+                if end - i >= len.max(1) {
+                    want.push((i, end));
+                }
+                i = end + 1;
+            }
+            prop_assert_eq!(long_runs(&bytes, len, member).collect::<Vec<_>>(), want);
         }
     }
 }

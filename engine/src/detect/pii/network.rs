@@ -5,7 +5,7 @@
 
 use super::bounds::{has_digits, next_char, prev_char, word_before};
 use super::{builtin_path, candidate, words};
-use crate::detect::lookahead::next_window;
+use crate::detect::lookahead::long_runs;
 use crate::detect::pattern::compile;
 use crate::detect::runs::find_near;
 use crate::detect::text::Text;
@@ -309,21 +309,12 @@ impl Detector for MacDetector {
 /// quads joined by two dots (`aabb.ccdd.eeff`); each at its first hex byte.
 /// Every match of the regex is one, so texts without (nearly all, even with
 /// dates and SSNs) skip the regex, and the others run it only around these
-/// places. A form is 14 MAC bytes or more in a row: [`next_window`] jumps
+/// places. A form is 14 MAC bytes or more in a row: [`long_runs`] jumps
 /// to such runs (prose has none, and is read a few bytes per word), and
 /// only their separators are tried.
 fn mac_shapes(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        let run_start = next_window(bytes, from, MIN_MAC_LEN, is_mac_byte)?;
-        let run_end = bytes
-            .get(run_start..)
-            .and_then(|rest| rest.iter().position(|&b| !is_mac_byte(b)))
-            .map_or(bytes.len(), |n| run_start + n);
-        from = run_end;
-        Some((run_start..run_end).filter_map(|i| mac_shape_at(bytes, i)))
-    })
-    .flatten()
+    long_runs(bytes, MIN_MAC_LEN, is_mac_byte)
+        .flat_map(move |(start, end)| (start..end).filter_map(move |i| mac_shape_at(bytes, i)))
 }
 
 /// The shortest MAC form (`aabb.ccdd.eeff`).
@@ -535,6 +526,7 @@ mod tests {
         let d = Ipv4Detector::new(false);
         let cases: &[(&str, &[&str])] = &[
             ("client 84.17.52.193 connected", &["84.17.52.193"]),
+            ("hosts 8.8.4.4 and 1.1.1.1", &["8.8.4.4", "1.1.1.1"]),
             ("from 84.17.52.193.", &["84.17.52.193"]),
             ("peer=84.17.52.193:443", &["84.17.52.193"]),
             ("[84.17.52.193]", &["84.17.52.193"]),

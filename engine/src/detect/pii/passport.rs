@@ -6,7 +6,7 @@
 use super::bounds::numeric_bounds_ok;
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
-use crate::detect::lookahead::next_window;
+use crate::detect::lookahead::long_runs;
 use crate::detect::pattern::compile;
 use crate::detect::runs::find_near;
 use crate::detect::text::Text;
@@ -106,24 +106,14 @@ const MIN_ID_DIGITS: usize = 2;
 /// digits with two digits or more. Every value the detector accepts lies in
 /// one (a Russian number ends in six digits; a generic id is such a run), and
 /// most texts have none, so the context-word search, a pass over the whole
-/// text in wasm, is skipped. [`next_window`] jumps between the places six
+/// text in wasm, is skipped. [`long_runs`] jumps between the places six
 /// such bytes follow, so lower-case prose costs a read or two per word.
 fn has_id_run(bytes: &[u8]) -> bool {
-    let in_run = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
-    let mut i = 0;
-    while let Some(at) = next_window(bytes, i, MIN_ID, |b| in_run(&b)) {
-        i = at;
-        let end = bytes
-            .get(i..)
-            .and_then(|rest| rest.iter().position(|b| !in_run(b)))
-            .map_or(bytes.len(), |n| i + n);
-        let run = bytes.get(i..end).unwrap_or_default();
-        if run.iter().filter(|b| b.is_ascii_digit()).count() >= MIN_ID_DIGITS {
-            return true;
-        }
-        i = end;
-    }
-    false
+    let in_run = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    long_runs(bytes, MIN_ID, in_run).any(|(start, end)| {
+        let run = bytes.get(start..end).unwrap_or_default();
+        run.iter().filter(|b| b.is_ascii_digit()).count() >= MIN_ID_DIGITS
+    })
 }
 
 #[cfg(test)]
