@@ -3,7 +3,7 @@
 //! computed once: the numeric detectors (phone, card, SSN, SNILS, INN, IBAN,
 //! the date of birth's year gate) each walked every digit run of every text.
 
-use super::pii::digit_sequences;
+use crate::swar;
 use std::cell::OnceCell;
 
 /// One text under scan. Detectors read it as a `str` (`Deref`) and ask it
@@ -32,20 +32,22 @@ impl<'a> Text<'a> {
         self.text
     }
 
-    /// Every maximal run of ASCII digits, as a byte range, in order: the
-    /// same as [`digit_sequences`] of the text.
+    /// Every maximal run of ASCII digits, as a byte range, in order.
     pub(crate) fn digit_sequences(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         let runs = self.digit_sequences.get_or_init(|| {
-            let runs = digit_sequences(self.text);
-            if u32::try_from(self.text.len()).is_ok() {
-                Runs::Narrow(
-                    runs.filter_map(|(s, e)| {
-                        Some((u32::try_from(s).ok()?, u32::try_from(e).ok()?))
-                    })
-                    .collect(),
-                )
+            let bytes = self.text.as_bytes();
+            if u32::try_from(bytes.len()).is_ok() {
+                let mut runs = Vec::new();
+                swar::for_each_run(bytes, swar::digits, |s, e| {
+                    if let (Ok(s), Ok(e)) = (u32::try_from(s), u32::try_from(e)) {
+                        runs.push((s, e));
+                    }
+                });
+                Runs::Narrow(runs)
             } else {
-                Runs::Wide(runs.collect())
+                let mut runs = Vec::new();
+                swar::for_each_run(bytes, swar::digits, |s, e| runs.push((s, e)));
+                Runs::Wide(runs)
             }
         });
         let (narrow, wide) = match runs {
@@ -77,7 +79,7 @@ mod tests {
         #[test]
         fn cached_runs_are_the_runs(text in "[0-9a é-]{0,40}") {
             let shared = Text::new(&text);
-            let want: Vec<(usize, usize)> = digit_sequences(&text).collect();
+            let want: Vec<(usize, usize)> = crate::detect::pii::digit_sequences(&text).collect();
             prop_assert_eq!(shared.digit_sequences().collect::<Vec<_>>(), want.clone());
             prop_assert_eq!(shared.digit_sequences().collect::<Vec<_>>(), want);
         }

@@ -186,16 +186,13 @@ pub(super) fn digit_runs_of<'a>(
 }
 
 /// Every maximal run of ASCII digits in `text`, as a byte range: the bare
-/// numbers, without [`digit_runs`]' grouping (nothing to allocate or look
-/// back at per number).
+/// numbers, without [`digit_runs`]' grouping. Detectors share one list per
+/// text ([`Text::digit_sequences`](crate::detect::text::Text)).
+#[cfg(test)]
 pub(crate) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let start = swar::find(bytes, i, swar::digits)?;
-        i = digits_end(bytes, start);
-        Some((start, i))
-    })
+    let mut runs = Vec::new();
+    swar::for_each_run(text.as_bytes(), swar::digits, |s, e| runs.push((s, e)));
+    runs.into_iter()
 }
 
 /// The matches of `anchored` (a `^`-anchored pattern that starts with ASCII
@@ -238,11 +235,6 @@ pub(super) fn captures_at_runs<'t>(
         resume = start + caps.get(0)?.end();
         Some((start, caps))
     })
-}
-
-/// The end of the run of ASCII digits at `from`.
-fn digits_end(bytes: &[u8], from: usize) -> usize {
-    swar::find(bytes, from, |w| !swar::digits(w)).unwrap_or(bytes.len())
 }
 
 /// True when `text` holds at least `n` ASCII digits: a cheap test that lets

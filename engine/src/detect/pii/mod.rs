@@ -47,6 +47,7 @@ use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
 use crate::error::ConfigError;
 use crate::finding::Category;
+#[cfg(test)]
 pub(crate) use bounds::digit_sequences;
 use std::borrow::Cow;
 
