@@ -361,13 +361,17 @@ enum Shape {
 }
 
 fn classify(run: &RunView) -> Shape {
-    let mut buf = [0; MAX_DIGITS];
-    let Some(digits) = run.digits(&mut buf) else {
+    // The digits are copied out only for the shapes that read them.
+    let count: usize = run.groups.iter().map(|g| g.digits.len()).sum();
+    if count > MAX_DIGITS {
         return Shape::Other;
-    };
-    let count = digits.len();
+    }
+    let mut buf = [0; MAX_DIGITS];
     if run.plus {
-        return if international_ok(run, digits) {
+        let international = run
+            .digits(&mut buf)
+            .is_some_and(|digits| international_ok(run, digits));
+        return if international {
             Shape::International
         } else {
             Shape::Other
@@ -376,6 +380,12 @@ fn classify(run: &RunView) -> Shape {
     if nanp_formatted(run) || russian_formatted(run) {
         return Shape::National;
     }
+    if !matches!(count, 10 | 11) {
+        return Shape::Other;
+    }
+    let Some(digits) = run.digits(&mut buf) else {
+        return Shape::Other;
+    };
     // With a context word: a bare national number of a known plan, or a
     // national number with a trunk `0` in any grouping (`06 12 34 56 78`,
     // `020 7946 0958`).
@@ -471,10 +481,14 @@ fn nanp_formatted(run: &RunView) -> bool {
 /// `8 912 345 67 89`, `8 (912) 345-67-89`, `8(912)3456789`, `8-912-345-6789`.
 fn russian_formatted(run: &RunView) -> bool {
     let (lens, n) = run.lens();
-    let shape_ok = matches!(
+    // The shape first: nearly every run fails it, before the digits are
+    // copied out.
+    if !matches!(
         lens.get(..n).unwrap_or_default(),
         [1, 3, 3, 2, 2] | [1, 3, 3, 4] | [1, 3, 7]
-    );
+    ) {
+        return false;
+    }
     let trunk_ok = run
         .groups
         .first()
@@ -489,7 +503,7 @@ fn russian_formatted(run: &RunView) -> bool {
         .all(|(i, s)| s.is_some() || (area_paren && i <= 1));
     let mut buf = [0; MAX_DIGITS];
     let digits = run.digits(&mut buf).unwrap_or_default();
-    shape_ok && trunk_ok && others_plain && seps_ok && russian_area_ok(digits.get(1..))
+    trunk_ok && others_plain && seps_ok && russian_area_ok(digits.get(1..))
 }
 
 /// `2024-01-15`, `+2024.01.15`: year, month and day groups.
