@@ -161,6 +161,12 @@ pub(super) fn digit_runs_of<'a>(
     std::iter::from_fn(move || {
         loop {
             let (start, first_end) = sequences.next()?;
+            // Most numbers of logs and JSON stand alone and are short: a run
+            // of them alone, glued or not, is skipped before it is built.
+            let alone = !sequences.peek().is_some_and(|&(s, _)| joined(first_end, s));
+            if alone && first_end - start < min_digits {
+                continue;
+            }
             // Digits glued to a word (`mc2 4539…`, `A1 4539…`) end that word;
             // they do not start a run of groups.
             let glued = prev_char(text, start).is_some_and(char::is_alphanumeric);
