@@ -10,14 +10,10 @@ use std::cell::OnceCell;
 /// for shared derivations, built at the first ask.
 pub(crate) struct Text<'a> {
     text: &'a str,
-    digit_sequences: OnceCell<Runs>,
-}
-
-/// Byte ranges of the maximal runs of ASCII digits: `u32` pairs (half the
-/// memory of `usize` ones) unless the text is too long for them.
-enum Runs {
-    Narrow(Vec<(u32, u32)>),
-    Wide(Vec<(usize, usize)>),
+    /// Byte ranges of the maximal runs of ASCII digits (`usize` is 32 bits
+    /// in wasm, where memory counts; a plain slice keeps the per-run walk of
+    /// each numeric detector short).
+    digit_sequences: OnceCell<Vec<(usize, usize)>>,
 }
 
 impl<'a> Text<'a> {
@@ -34,30 +30,16 @@ impl<'a> Text<'a> {
 
     /// Every maximal run of ASCII digits, as a byte range, in order.
     pub(crate) fn digit_sequences(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let runs = self.digit_sequences.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            if u32::try_from(bytes.len()).is_ok() {
+        self.digit_sequences
+            .get_or_init(|| {
                 let mut runs = Vec::new();
-                swar::for_each_run(bytes, swar::digits, |s, e| {
-                    if let (Ok(s), Ok(e)) = (u32::try_from(s), u32::try_from(e)) {
-                        runs.push((s, e));
-                    }
+                swar::for_each_run(self.text.as_bytes(), swar::digits, |s, e| {
+                    runs.push((s, e));
                 });
-                Runs::Narrow(runs)
-            } else {
-                let mut runs = Vec::new();
-                swar::for_each_run(bytes, swar::digits, |s, e| runs.push((s, e)));
-                Runs::Wide(runs)
-            }
-        });
-        let (narrow, wide) = match runs {
-            Runs::Narrow(runs) => (runs.as_slice(), [].as_slice()),
-            Runs::Wide(runs) => ([].as_slice(), runs.as_slice()),
-        };
-        narrow
+                runs
+            })
             .iter()
-            .map(|&(s, e)| (s as usize, e as usize))
-            .chain(wide.iter().copied())
+            .copied()
     }
 }
 
