@@ -223,11 +223,15 @@ pub(super) fn captures_at_runs<'t>(
     let bytes = text.as_bytes();
     let mut resume = 0;
     digit_sequences.filter_map(move |(start, end)| {
+        // The length first: nearly every number fails it.
+        if !lens.contains(&(end - start)) || start < resume {
+            return None;
+        }
         let after_word = start
             .checked_sub(1)
             .and_then(|i| bytes.get(i))
             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        if start < resume || after_word || !lens.contains(&(end - start)) {
+        if after_word {
             return None;
         }
         let grouped = lens.iter().any(|&len| len > end - start);
