@@ -8,6 +8,24 @@
 //! byte set, EXACTLY per byte (no borrow or carry crosses bytes), so the
 //! first member is the mask's lowest set bit.
 
+/// A byte class as a 256-entry table, built at compile time from an
+/// expression over `$b`: where a detector classifies every byte of long runs,
+/// one load beats a chain of range tests (the base64 alphabet's was 5 % of a
+/// 1 MB scan).
+macro_rules! byte_table {
+    ($b:ident => $member:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            table[i] = $member;
+            i += 1;
+        }
+        table
+    }};
+}
+pub(crate) use byte_table;
+
 /// One in every byte.
 const ONES: u64 = 0x0101_0101_0101_0101;
 /// The high bit of every byte.
@@ -209,6 +227,14 @@ mod tests {
             let mut got = Vec::new();
             for_each_run(&bytes, digits, |s, e| got.push((s, e)));
             prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn a_byte_table_holds_its_class() {
+        const DIGITS: [bool; 256] = byte_table!(b => b.is_ascii_digit());
+        for b in 0..=255u8 {
+            assert_eq!(DIGITS[usize::from(b)], b.is_ascii_digit(), "{b}");
         }
     }
 

@@ -9,6 +9,7 @@
 //! WHOLE encoded run, so a mask or a block takes the blob as a unit.
 
 use super::lookahead::next_window;
+use crate::swar::byte_table;
 
 /// Shortest run worth decoding: 24 base64 chars hold 18 bytes, about the
 /// shortest secret the detectors recognise.
@@ -76,18 +77,10 @@ fn is_alphabet(b: u8) -> bool {
     ALPHABET[usize::from(b)]
 }
 
-/// The base64 and base64url alphabets as a table: every byte of a text's
-/// long runs is classified (one load instead of four range tests).
-const ALPHABET: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'-' | b'_');
-        b += 1;
-    }
-    table
-};
+/// The base64 and base64url alphabets: every byte of a text's long runs is
+/// classified.
+const ALPHABET: [bool; 256] =
+    byte_table!(b => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
 
 /// The run decoded as hex (even length, hex digits only) or else base64
 /// (standard or URL-safe, padding optional), if the result is printable text.

@@ -12,6 +12,7 @@ use crate::detect::text::Text;
 use crate::detect::validate::{ipv4_scope, ipv6_scope};
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
+use crate::swar::byte_table;
 use regex::Regex;
 
 pub(super) const IPV4_ID: &str = "ipv4";
@@ -343,7 +344,9 @@ fn mac_shape_at(bytes: &[u8], i: usize) -> Option<usize> {
 
 /// The bytes a MAC address is written with.
 fn is_mac_byte(b: u8) -> bool {
-    b.is_ascii_hexdigit() || matches!(b, b':' | b'-' | b'.')
+    const MAC_BYTES: [bool; 256] =
+        byte_table!(b => b.is_ascii_hexdigit() || matches!(b, b':' | b'-' | b'.'));
+    MAC_BYTES[usize::from(b)]
 }
 
 fn mac_ok(text: &str, start: usize, end: usize) -> bool {
