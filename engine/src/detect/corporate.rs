@@ -25,6 +25,7 @@ use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use crate::swar;
+use crate::swar::byte_table;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use std::borrow::Cow;
@@ -174,7 +175,8 @@ fn check_host(host: &str, path: &str) -> Result<(), ConfigError> {
 
 /// A byte of a host label.
 fn is_label_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-'
+    const LABEL: [bool; 256] = byte_table!(b => b.is_ascii_alphanumeric() || b == b'-');
+    LABEL[usize::from(b)]
 }
 
 /// Every dotted name in `text`: labels of `[A-Za-z0-9-]` joined by single
@@ -233,6 +235,16 @@ impl Detector for InternalDomains {
             let start = m_start + (name.len() - trimmed.len());
             let trimmed = trimmed.trim_end_matches('-');
             let end = start + trimmed.len();
+            // Most names end in no configured label: copied and lower-cased
+            // only when one does.
+            let last = trimmed.rsplit('.').next().unwrap_or(trimmed);
+            if !self
+                .last_labels
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(last))
+            {
+                continue;
+            }
             lower.clear();
             lower.push_str(trimmed);
             lower.make_ascii_lowercase();
