@@ -27,6 +27,18 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The bytes of a dotted quad.
+fn is_ipv4_byte(b: u8) -> bool {
+    const IPV4: [bool; 256] = byte_table!(b => b.is_ascii_digit() || b == b'.');
+    IPV4[usize::from(b)]
+}
+
+/// The bytes of an IPv6 address (an IPv4 tail included).
+fn is_ipv6_byte(b: u8) -> bool {
+    const IPV6: [bool; 256] = byte_table!(b => b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    IPV6[usize::from(b)]
+}
+
 /// Maximal runs of bytes satisfying `member` that start at a member byte:
 /// the reference [`runs_with`] is checked against.
 #[cfg(test)]
@@ -51,7 +63,7 @@ fn runs<'a>(bytes: &'a [u8], member: fn(u8) -> bool) -> impl Iterator<Item = (us
 /// instead of classifying every byte of the text.
 fn runs_with<'a>(
     text: &'a str,
-    member: fn(u8) -> bool,
+    member: impl Fn(u8) -> bool + 'a,
     needle: u8,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
     let bytes = text.as_bytes();
@@ -116,8 +128,7 @@ impl Detector for Ipv4Detector {
             return;
         }
         // A dotted quad holds dots: runs without one cannot parse.
-        let member = |b: u8| b.is_ascii_digit() || b == b'.';
-        for (start, end) in runs_with(text, member, b'.') {
+        for (start, end) in runs_with(text, is_ipv4_byte, b'.') {
             // A run must start at a digit: `.5` is a decimal.
             if text.as_bytes().get(start) == Some(&b'.') {
                 continue;
@@ -175,8 +186,7 @@ impl Detector for Ipv6Detector {
             return;
         }
         let bytes = text.as_bytes();
-        let member = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-        for (run_start, run_end) in runs_with(text, member, b':') {
+        for (run_start, run_end) in runs_with(text, is_ipv6_byte, b':') {
             let colons = bytes
                 .get(run_start..run_end)
                 .map_or(0, |r| r.iter().filter(|b| **b == b':').count());
@@ -441,9 +451,7 @@ mod tests {
         /// Jumping between needles finds exactly the runs that hold one.
         #[test]
         fn runs_with_is_runs_holding_the_needle(text in "[0-9a-f:. xz\\-]{0,40}") {
-            let v4 = |b: u8| b.is_ascii_digit() || b == b'.';
-            let v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-            for (member, needle) in [(v4 as fn(u8) -> bool, b'.'), (v6, b':')] {
+            for (member, needle) in [(is_ipv4_byte as fn(u8) -> bool, b'.'), (is_ipv6_byte, b':')] {
                 let want: Vec<_> = runs(text.as_bytes(), member)
                     .filter(|&(s, e)| text.as_bytes()[s..e].contains(&needle))
                     .collect();
