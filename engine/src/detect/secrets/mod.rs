@@ -298,15 +298,18 @@ fn run_prefix(
     out: &mut Vec<Candidate>,
 ) {
     let rule = compiled.rule;
+    // A value that starts with its literal: not glued to a token before
+    // it, and followed by what its regex needs there.
+    if rule.lookbehind == 0
+        && (!boundary_before(text, start, rule.edge_chars)
+            || !compiled.leads().may_match_at(text.as_bytes(), start))
+    {
+        return;
+    }
+    let Some(regex) = compiled.regex.get() else {
+        return;
+    };
     if rule.lookbehind == 0 {
-        if !boundary_before(text, start, rule.edge_chars)
-            || !compiled.leads().may_match_at(text.as_bytes(), start)
-        {
-            return;
-        }
-        let Some(regex) = compiled.regex.get() else {
-            return;
-        };
         let Some(rest) = text.get(start..) else {
             return;
         };
@@ -347,9 +350,6 @@ fn run_prefix(
         }
         return;
     }
-    let Some(regex) = compiled.regex.get() else {
-        return;
-    };
     let window_start = floor_boundary(text, start.saturating_sub(rule.lookbehind));
     let window_end = ceil_boundary(text, start.saturating_add(rule.max_len));
     let Some(window) = text.get(window_start..window_end) else {
