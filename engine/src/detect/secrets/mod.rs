@@ -18,7 +18,9 @@
 //!    only those run, only next to the hit:
 //!    - prefix rules ([`rules::PREFIX_RULES`]) run a `^`-anchored,
 //!      case-sensitive regex at the hit (so the case-insensitive prefilter
-//!      only over-approximates); the few whose literal sits inside the value
+//!      only over-approximates), once the bytes after the literal fit what
+//!      the regex needs there ([`lead`]: `pat` hits every `path`); the few
+//!      whose literal sits inside the value
 //!      (Telegram `:AA`, Mailchimp `-us`, Terraform `.atlasv1.`) search a
 //!      window of `lookbehind + max_len` bytes around it;
 //!    - context rules ([`rules::CONTEXT_RULES`]: a weak shape such as 40
