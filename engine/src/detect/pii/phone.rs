@@ -60,6 +60,15 @@ impl PhoneDetector {
         if run.digit_count() < MIN_DIGITS || !before_ok(text, run.start) {
             return None;
         }
+        if opens_with_date(run) {
+            return None;
+        }
+        self.accept_prefixes(text, run)
+    }
+
+    /// The longest prefix of `run` (whole, or cut after a space) that
+    /// classifies as a phone.
+    fn accept_prefixes(&self, text: &str, run: &Run) -> Option<(usize, f64)> {
         let n = run.groups.len();
         let mut digits_in_prefix = run.digit_count();
         (1..=n).rev().find_map(|k| {
@@ -506,6 +515,18 @@ fn russian_formatted(run: &RunView) -> bool {
     trunk_ok && others_plain && seps_ok && russian_area_ok(digits.get(1..))
 }
 
+/// A run that opens with a date (`2024-01-15 10:23`, every log line's
+/// stamp) is no phone: each of its prefixes with eight digits or more is
+/// [`date_like`], which every shape refuses (tested), and the shorter
+/// ones have too few digits.
+fn opens_with_date(run: &Run) -> bool {
+    run.groups
+        .iter()
+        .map(|g| g.digits.len())
+        .take(3)
+        .eq([4, 2, 2])
+}
+
 /// `2024-01-15`, `+2024.01.15`: year, month and day groups.
 fn date_like(run: &RunView) -> bool {
     let (lens, n) = run.lens();
@@ -526,6 +547,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A run that opens with a date has no prefix that classifies as a
+        /// phone, context word or not: `accept` may skip it.
+        #[test]
+        fn runs_opening_with_a_date_are_no_phone(
+            tail in "([ .-]\\(?[0-9]{1,5}\\)?){0,4}",
+            sep in "[ .-]",
+            plus in proptest::bool::ANY,
+        ) {
+            let lead = if plus { "+" } else { "" };
+            let text = format!("tel {lead}2024{sep}01{sep}15{tail}");
+            let run = read_run(&text, 4);
+            proptest::prop_assert!(opens_with_date(&run), "{:?}", run);
+            let detector = PhoneDetector::new();
+            proptest::prop_assert_eq!(detector.accept_prefixes(&text, &run), None, "{:?}", text);
+        }
+
         /// `accept` skips prefixes with fewer than `MIN_DIGITS` or more than
         /// `MAX_DIGITS` digits without classifying them: none is a phone.
         #[test]
@@ -603,6 +640,8 @@ mod tests {
             ("тел. 89123456789", &["89123456789"]),
             ("mobile 06 12 34 56 78", &["06 12 34 56 78"]),
             ("London office, phone 020 7946 0958", &["020 7946 0958"]),
+            // Four digits then two, but no date: still read.
+            ("tel 0612 34 5678", &["0612 34 5678"]),
             ("name,phone\nAnn,415-555-0132\n", &["415-555-0132"]),
             ("call 415-555-0132 2 times", &["415-555-0132"]),
             ("+7 912 345 67 89 12 раз", &["+7 912 345 67 89"]),
