@@ -4,12 +4,12 @@
 //! `aho-corasick` builds no prefilter for an ASCII case-insensitive set
 //! whose first or rarest bytes, counted in both cases, are more than three
 //! (two keywords are enough), so its automaton then reads every byte of
-//! every text. Here each literal contributes its rarest byte, in both cases;
-//! the text is searched for those bytes only (`memchr3`, or eight bytes at a
-//! time). A hit opens a window only where a literal whose rarest byte it is
-//! occurs around it (compared in place), so prose, where even a rare letter
-//! comes every few dozen bytes, opens none; the automaton runs on the
-//! windows.
+//! every text. Here each literal contributes its rarest byte; the literals
+//! that share one form a group, and each group's byte is searched for in
+//! both cases (`memchr2`, vectorized natively and with wasm's simd128). A
+//! hit opens a window only where a literal of its group occurs around it
+//! (compared in place), so prose, where even a rare letter comes every few
+//! dozen bytes, opens none; the automaton runs on the windows.
 //!
 //! Every occurrence of a literal holds its rarest byte, so it opens a
 //! window. A window reaches the longest literal's length on both sides of
@@ -19,29 +19,44 @@
 //! windows in order finds exactly the matches a search of the whole text
 //! finds.
 
-use crate::swar;
-
-/// Most distinct bytes (both cases counted) searched for: beyond eight the
-/// byte search costs about what the automaton does.
-const MAX_BYTES: usize = 8;
+/// Most groups (one search each) kept: beyond four the searches and their
+/// hits cost about what the automaton does.
+const MAX_GROUPS: usize = 4;
 
 /// The bytes to look for and how far a match can reach from one.
 #[derive(Debug, Clone)]
 pub(crate) struct RareBytes {
-    bytes: Vec<u8>,
+    groups: Vec<Group>,
     /// The longest literal's length in bytes.
     reach: usize,
+}
+
+/// The literals whose rarest byte is one byte (either case of a letter).
+#[derive(Debug, Clone)]
+struct Group {
+    /// The byte in lower and upper case (twice the same when it is no letter).
+    needles: [u8; 2],
     /// Each literal, lower-cased, with the offset of its rarest byte.
     anchored: Vec<(usize, Vec<u8>)>,
+}
+
+impl Group {
+    /// Whether one of the group's literals occurs with its rarest byte at `hit`.
+    fn occurs_at(&self, haystack: &[u8], hit: usize) -> bool {
+        self.anchored.iter().any(|(offset, literal)| {
+            hit.checked_sub(*offset)
+                .and_then(|start| haystack.get(start..start + literal.len()))
+                .is_some_and(|found| found.eq_ignore_ascii_case(literal))
+        })
+    }
 }
 
 impl RareBytes {
     /// The prefilter for `literals` (matched ASCII case-insensitively), or
     /// `None` when one is empty or their rare bytes are too many.
     pub(crate) fn new<S: AsRef<[u8]>>(literals: &[S]) -> Option<RareBytes> {
-        let mut bytes: Vec<u8> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut reach = 0;
-        let mut anchored = Vec::with_capacity(literals.len());
         for literal in literals {
             let literal = literal.as_ref();
             let (offset, rarest) = literal
@@ -49,28 +64,18 @@ impl RareBytes {
                 .copied()
                 .enumerate()
                 .min_by_key(|&(_, b)| commonness(b))?;
-            for b in [rarest.to_ascii_lowercase(), rarest.to_ascii_uppercase()] {
-                if !bytes.contains(&b) {
-                    bytes.push(b);
-                }
+            let needles = [rarest.to_ascii_lowercase(), rarest.to_ascii_uppercase()];
+            let anchored = (offset, literal.to_ascii_lowercase());
+            match groups.iter_mut().find(|g| g.needles == needles) {
+                Some(group) => group.anchored.push(anchored),
+                None => groups.push(Group {
+                    needles,
+                    anchored: vec![anchored],
+                }),
             }
             reach = reach.max(literal.len());
-            anchored.push((offset, literal.to_ascii_lowercase()));
         }
-        (!bytes.is_empty() && bytes.len() <= MAX_BYTES).then_some(RareBytes {
-            bytes,
-            reach,
-            anchored,
-        })
-    }
-
-    /// Whether a literal occurs with its rarest byte at `hit`.
-    fn occurs_at(&self, haystack: &[u8], hit: usize) -> bool {
-        self.anchored.iter().any(|(offset, literal)| {
-            hit.checked_sub(*offset)
-                .and_then(|start| haystack.get(start..start + literal.len()))
-                .is_some_and(|found| found.eq_ignore_ascii_case(literal))
-        })
+        (!groups.is_empty() && groups.len() <= MAX_GROUPS).then_some(RareBytes { groups, reach })
     }
 
     /// The windows of `haystack` that can hold a match: merged, in order,
@@ -79,8 +84,26 @@ impl RareBytes {
         &'h self,
         haystack: &'h [u8],
     ) -> impl Iterator<Item = (usize, usize)> + 'h {
-        let occurs = |&hit: &usize| self.occurs_at(haystack, hit);
-        let mut hits = self.hits(haystack).filter(occurs).peekable();
+        // Each group's hits where one of its literals occurs, in order; the
+        // streams are merged by taking the smallest next hit.
+        let mut streams: Vec<_> = self
+            .groups
+            .iter()
+            .map(|group| {
+                let [lower, upper] = group.needles;
+                memchr::memchr2_iter(lower, upper, haystack)
+                    .filter(move |&hit| group.occurs_at(haystack, hit))
+                    .peekable()
+            })
+            .collect();
+        let mut hits = std::iter::from_fn(move || {
+            let first = streams
+                .iter_mut()
+                .filter_map(|stream| stream.peek().copied().map(|hit| (hit, stream)))
+                .min_by_key(|(hit, _)| *hit)?;
+            first.1.next()
+        })
+        .peekable();
         std::iter::from_fn(move || {
             let first = hits.next()?;
             let start = first.saturating_sub(self.reach);
@@ -94,42 +117,6 @@ impl RareBytes {
             }
             Some((start, end))
         })
-    }
-
-    /// Offsets of the rare bytes in `haystack`, in order.
-    fn hits<'h>(&'h self, haystack: &'h [u8]) -> Box<dyn Iterator<Item = usize> + 'h> {
-        match *self.bytes.as_slice() {
-            [a] => Box::new(memchr::memchr_iter(a, haystack)),
-            [a, b] => Box::new(memchr::memchr2_iter(a, b, haystack)),
-            [a, b, c] => Box::new(memchr::memchr3_iter(a, b, c, haystack)),
-            _ => {
-                // A letter is looked for once, in both cases: `| 0x20` maps
-                // exactly `B` and `b` (and no other byte) to `b`.
-                let letters: Vec<u8> = self
-                    .bytes
-                    .iter()
-                    .filter(|b| b.is_ascii_lowercase())
-                    .copied()
-                    .collect();
-                let others: Vec<u8> = self
-                    .bytes
-                    .iter()
-                    .filter(|b| !b.is_ascii_alphabetic())
-                    .copied()
-                    .collect();
-                let class = move |w: u64| {
-                    let folded = w | 0x2020_2020_2020_2020;
-                    letters.iter().fold(0, |m, &l| m | swar::eq(folded, l))
-                        | others.iter().fold(0, |m, &b| m | swar::eq(w, b))
-                };
-                let mut at = 0;
-                Box::new(std::iter::from_fn(move || {
-                    let hit = swar::find(haystack, at, &class)?;
-                    at = hit + 1;
-                    Some(hit)
-                }))
-            }
-        }
     }
 }
 
@@ -173,8 +160,13 @@ mod tests {
 
     #[test]
     fn picks_the_rarest_byte_in_both_cases() {
-        let rare = RareBytes::new(&["bluebird", "nightjar"]).unwrap();
-        assert_eq!(rare.bytes, b"bBjJ");
+        let rare = RareBytes::new(&["bluebird", "nightjar", "jay"]).unwrap();
+        let needles: Vec<[u8; 2]> = rare.groups.iter().map(|g| g.needles).collect();
+        assert_eq!(needles, [*b"bB", *b"jJ"]);
+        assert_eq!(
+            rare.groups[1].anchored,
+            [(5, b"nightjar".to_vec()), (0, b"jay".to_vec())]
+        );
         assert_eq!(rare.reach, 8);
         assert!(RareBytes::new(&["ok", ""]).is_none());
         let many = ["ab", "cd", "fg", "hi", "kl"];
@@ -196,8 +188,8 @@ mod tests {
         /// text finds, for either leftmost match kind.
         #[test]
         fn windowed_matches_are_the_whole_text_matches(
-            words in prop::collection::vec("[a-dA-D]{1,4}", 1..5),
-            text in "[a-dA-D .é]{0,80}",
+            words in prop::collection::vec("[a-dA-D.1]{1,4}", 1..5),
+            text in "[a-dA-D .é1]{0,80}",
             longest in any::<bool>(),
         ) {
             let kind = if longest { MatchKind::LeftmostLongest } else { MatchKind::LeftmostFirst };
