@@ -487,28 +487,30 @@ const WRAPPED_LINE_MIN: usize = 16;
 /// at least [`WRAPPED_LINE_MIN`] chars of key/base64 alphabet right before
 /// it, and the next line is one such token of that length (a wrapped key's
 /// continuation is a whole line; prose continues with words and spaces).
+///
+/// The token alphabet is ASCII, so both tests read bytes: a non-ASCII byte
+/// is no token byte, as its char is no token char.
 fn is_wrapped_break(s: &str, at: usize) -> bool {
-    fn token(c: char) -> bool {
-        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=' | '.')
+    fn token(b: &u8) -> bool {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'=' | b'.')
     }
-    let before = s.get(..at).unwrap_or_default();
-    // The cheap, bounded look back first: most breaks end prose or code.
-    let long_before = before
-        .chars()
-        .rev()
-        .take_while(|c| token(*c))
-        .take(WRAPPED_LINE_MIN)
-        .count()
-        >= WRAPPED_LINE_MIN;
+    let bytes = s.as_bytes();
+    // The cheap, bounded look back first, from the break: most breaks end
+    // prose or code, a few bytes back.
+    let long_before = at
+        .checked_sub(WRAPPED_LINE_MIN)
+        .and_then(|from| bytes.get(from..at))
+        .is_some_and(|before| before.iter().rev().all(token));
     if !long_before {
         return false;
     }
-    let after = s.get(at..).unwrap_or_default();
+    let after = bytes.get(at..).unwrap_or_default();
     let after = after
-        .strip_prefix("\r\n")
+        .strip_prefix(b"\r\n")
         .unwrap_or_else(|| after.get(1..).unwrap_or_default());
-    let next_line = after.split(['\n', '\r']).next().unwrap_or_default();
-    next_line.len() >= WRAPPED_LINE_MIN && next_line.chars().all(token)
+    // The next line is all token bytes up to its break or the end.
+    let line = after.iter().position(|b| !token(b)).unwrap_or(after.len());
+    line >= WRAPPED_LINE_MIN && matches!(after.get(line), None | Some(b'\n' | b'\r'))
 }
 
 /// Decodes a literal `\uXXXX` escape (or a `\uD8xx\uDCxx` surrogate pair)
@@ -907,6 +909,41 @@ mod tests {
         let n = Normalized::joining_wrapped_lines(key).unwrap();
         let joined = n.text().find("GhIj").unwrap() + 2;
         assert_eq!(n.original_range(joined - 1, joined + 1), (15, 18));
+    }
+
+    /// The char-by-char reading of [`is_wrapped_break`]: the reference.
+    fn is_wrapped_break_by_chars(s: &str, at: usize) -> bool {
+        let token = |c: &char| c.is_ascii_alphanumeric() || "-_+/=.".contains(*c);
+        let before = s.get(..at).unwrap_or_default();
+        let long_before = before
+            .chars()
+            .rev()
+            .take_while(token)
+            .take(WRAPPED_LINE_MIN)
+            .count()
+            >= WRAPPED_LINE_MIN;
+        let after = s.get(at..).unwrap_or_default();
+        let after = after
+            .strip_prefix("\r\n")
+            .unwrap_or_else(|| after.get(1..).unwrap_or_default());
+        let next_line = after.split(['\n', '\r']).next().unwrap_or_default();
+        long_before && next_line.len() >= WRAPPED_LINE_MIN && next_line.chars().all(|c| token(&c))
+    }
+
+    proptest! {
+        /// Reading bytes decides every break as reading chars does.
+        #[test]
+        fn wrapped_breaks_by_bytes_are_by_chars(
+            parts in prop::collection::vec(
+                prop_oneof!["[A-Za-z0-9+/=.]{14,18}", "[A-Za-z0-9]{0,6}", "[ ,;é😀]{1,2}", "\r?\n|\r"],
+                0..10,
+            ),
+        ) {
+            let s = parts.concat();
+            for at in memchr::memchr2_iter(b'\n', b'\r', s.as_bytes()) {
+                prop_assert_eq!(is_wrapped_break(&s, at), is_wrapped_break_by_chars(&s, at), "{:?} at {}", s, at);
+            }
+        }
     }
 
     proptest! {
