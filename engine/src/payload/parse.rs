@@ -9,6 +9,7 @@
 
 use super::error::PayloadError;
 use crate::config::Limits;
+use crate::swar;
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -159,57 +160,32 @@ fn write_value(out: &mut String, value: &Value) {
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
+    // The bytes JSON escapes: `"`, `\` and controls, found eight at a time
+    // (each exactly where it is, so the run before it is copied as one).
+    let escaped = |w: u64| swar::controls(w) | swar::eq(w, b'"') | swar::eq(w, b'\\');
     let mut copied = 0;
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        if let Some(word) = bytes.get(i..i + 8)
-            && !needs_escape(word)
-        {
-            i += 8;
-            continue;
-        }
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0C => "\\f",
-            0x00..=0x1F => "",
-            _ => {
-                i += 1;
-                continue;
-            }
+    while let Some(at) = swar::find(bytes, copied, escaped) {
+        let Some(&byte) = bytes.get(at) else {
+            break;
         };
-        // Every escaped byte is ASCII, so `i` is a char boundary.
-        out.push_str(s.get(copied..i).unwrap_or(""));
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", byte);
-        } else {
-            out.push_str(escape);
+        // Every escaped byte is ASCII, so `at` is a char boundary.
+        out.push_str(s.get(copied..at).unwrap_or(""));
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{:04x}", byte);
+            }
         }
-        i += 1;
-        copied = i;
+        copied = at + 1;
     }
     out.push_str(s.get(copied..).unwrap_or(""));
     out.push('"');
-}
-
-/// True when one of the eight bytes is `"`, `\` or a control character
-/// (the classic "has a zero / has a byte below n" word tricks, exact for
-/// whether any byte qualifies).
-fn needs_escape(word: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut le = [0u8; 8];
-    le.copy_from_slice(word.get(..8).unwrap_or(&[0; 8]));
-    let w = u64::from_le_bytes(le);
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-    let quote = w ^ (ONES * u64::from(b'"'));
-    let backslash = w ^ (ONES * u64::from(b'\\'));
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
-    (below_space | zero(quote) | zero(backslash)) & HIGH != 0
 }
 
 fn effective_depth(configured: usize) -> usize {
