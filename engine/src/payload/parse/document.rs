@@ -7,7 +7,8 @@
 //! wasm, where neither has a SIMD path, that cost more than the rest of the
 //! parse.
 //! Here the whole document is validated once (`simdutf8`: simd128 in wasm),
-//! a string's raw runs end at a `memchr2` hit and are copied whole, and what
+//! a string's raw runs end at the first quote, backslash or control (one
+//! pass, eight bytes at a time) and are copied whole, and what
 //! serde did through its visitor (refusing duplicate keys, bounding depth,
 //! naming where an error happened) is part of the walk.
 //!
@@ -241,28 +242,21 @@ impl Parser<'_> {
     }
 
     /// A string whose opening quote is at `self.at`. Its raw runs end at a
-    /// quote or backslash, found with `memchr2` (SIMD in wasm too), and must
-    /// hold no control character (eight bytes at a time); each run is a
+    /// quote, a backslash or a control character (an error), all found in
+    /// one pass eight bytes at a time: a search for the first two and a
+    /// second pass for controls cost more where escapes are dense (a `\n`
+    /// per line of text); each run is a
     /// `str` (the document is valid UTF-8, every delimiter is ASCII) copied
     /// whole, and a string without escapes is allocated once.
     fn string(&mut self) -> Result<String, Error> {
         self.at += 1;
         let mut escaped: Option<String> = None;
         let mut run = self.at;
+        // The bytes that end a plain run: `"`, `\` and the controls JSON
+        // forbids, found in one pass eight bytes at a time.
+        let special = |w: u64| swar::controls(w) | swar::eq(w, b'"') | swar::eq(w, b'\\');
         loop {
-            let rest = self.bytes.get(self.at..).unwrap_or_default();
-            let end =
-                memchr::memchr2(b'"', b'\\', rest).map_or(self.bytes.len(), |at| self.at + at);
-            if let Some(control) = swar::find(
-                self.bytes.get(..end).unwrap_or_default(),
-                self.at,
-                swar::controls,
-            ) {
-                self.at = control;
-                return Err(
-                    self.fail("control character (\\u0000-\\u001F) found while parsing a string")
-                );
-            }
+            let end = swar::find(self.bytes, self.at, special).unwrap_or(self.bytes.len());
             self.at = end;
             let piece = self.text.get(run..end).unwrap_or_default();
             match self.bytes.get(end) {
@@ -277,12 +271,16 @@ impl Parser<'_> {
                         }
                     });
                 }
-                Some(_) => {
+                Some(b'\\') => {
                     let out = escaped.get_or_insert_with(String::new);
                     out.push_str(piece);
                     self.at += 1;
                     self.escape(out)?;
                     run = self.at;
+                }
+                Some(_) => {
+                    return Err(self
+                        .fail("control character (\\u0000-\\u001F) found while parsing a string"));
                 }
             }
         }
