@@ -100,45 +100,79 @@ fn is_email(text: &str, start: usize, end: usize) -> bool {
 /// (or punycode `xn--…`), and not a version (`1.2.3-beta.rc`) or an asset
 /// name (`2x.png`).
 fn domain_ok(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| {
+    // One pass over the labels, nothing allocated: every address in a
+    // text comes here (a changelog holds one every few lines).
+    let label_ok = |l: &str| {
         !l.is_empty() && l.chars().count() <= 63 && !l.starts_with('-') && !l.ends_with('-')
     };
-    if labels.len() < 2 || !labels.iter().all(label_ok) {
-        return false;
-    }
-    let Some(tld) = labels.last() else {
+    let numeric = |l: &str| l.bytes().all(|b| b.is_ascii_digit());
+    let mut labels = domain.split('.');
+    let (Some(first), Some(second)) = (labels.next(), labels.next()) else {
         return false;
     };
+    if !label_ok(first) || !label_ok(second) || labels.clone().any(|l| !label_ok(l)) {
+        return false;
+    }
+    let tld = labels.next_back().unwrap_or(second);
     let tld_len = tld.chars().count();
     let tld_ok = (tld.starts_with("xn--") && tld.is_ascii())
         || ((2..=63).contains(&tld_len) && tld.chars().all(char::is_alphabetic));
-    if !tld_ok {
+    if !tld_ok
+        || FILE_EXTENSIONS
+            .iter()
+            .any(|ext| ext.eq_ignore_ascii_case(tld))
+    {
         return false;
     }
-    let lower_tld = tld.to_ascii_lowercase();
-    if FILE_EXTENSIONS.contains(&lower_tld.as_str()) {
-        return false;
-    }
-    let numeric = |l: &&str| l.bytes().all(|b| b.is_ascii_digit());
     // `pkg@1.2.3-rc.beta`: two leading numeric labels are a version
     // (one, as in `163.com`, is a real mail domain).
-    if labels.iter().take(2).all(numeric) {
+    if numeric(first) && numeric(second) {
         return false;
     }
     // `icon@2x.png`, `sprite@1.5x.webp`: a display-density suffix.
-    if labels.first().is_some_and(|l| {
-        l.strip_suffix(['x', 'X'])
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    }) {
-        return false;
-    }
-    true
+    !first
+        .strip_suffix(['x', 'X'])
+        .is_some_and(|n| !n.is_empty() && numeric(n))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The label checks as a list, as they were first written: the reference.
+    fn domain_ok_by_list(domain: &str) -> bool {
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            !l.is_empty() && l.chars().count() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+        };
+        if labels.len() < 2 || !labels.iter().all(label_ok) {
+            return false;
+        }
+        let tld = labels[labels.len() - 1];
+        let tld_len = tld.chars().count();
+        let tld_ok = (tld.starts_with("xn--") && tld.is_ascii())
+            || ((2..=63).contains(&tld_len) && tld.chars().all(char::is_alphabetic));
+        if !tld_ok || FILE_EXTENSIONS.contains(&tld.to_ascii_lowercase().as_str()) {
+            return false;
+        }
+        let numeric = |l: &&str| l.bytes().all(|b| b.is_ascii_digit());
+        if labels.iter().take(2).all(numeric) {
+            return false;
+        }
+        !labels[0]
+            .strip_suffix(['x', 'X'])
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn domains_are_judged_as_by_the_list(
+            labels in proptest::collection::vec("([a-z0-9-]{0,5}|PNG|Js|2x|xn--p1ai|рф|1|)", 0..5),
+        ) {
+            let domain = labels.join(".");
+            proptest::prop_assert_eq!(domain_ok(&domain), domain_ok_by_list(&domain), "{:?}", domain);
+        }
+    }
 
     fn found(text: &str) -> Vec<&str> {
         let d = EmailDetector::new().unwrap();
