@@ -160,11 +160,10 @@ fn write_value(out: &mut String, value: &Value) {
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
-    // The bytes JSON escapes: `"`, `\` and controls, found eight at a time
-    // (each exactly where it is, so the run before it is copied as one).
-    let escaped = |w: u64| swar::controls(w) | swar::eq(w, b'"') | swar::eq(w, b'\\');
+    // Each byte to escape found eight at a time, exactly where it is, so
+    // the run before it is copied as one.
     let mut copied = 0;
-    while let Some(at) = swar::find(bytes, copied, escaped) {
+    while let Some(at) = swar::find(bytes, copied, raw_string_breaks) {
         let Some(&byte) = bytes.get(at) else {
             break;
         };
@@ -186,6 +185,12 @@ fn write_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(copied..).unwrap_or(""));
     out.push('"');
+}
+
+/// The bytes a JSON string cannot hold as they are (`"`, `\` and the
+/// controls), flagged in a word: where a raw run ends, in and out.
+fn raw_string_breaks(w: u64) -> u64 {
+    swar::controls(w) | swar::eq(w, b'"') | swar::eq(w, b'\\')
 }
 
 fn effective_depth(configured: usize) -> usize {

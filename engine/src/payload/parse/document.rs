@@ -252,11 +252,10 @@ impl Parser<'_> {
         self.at += 1;
         let mut escaped: Option<String> = None;
         let mut run = self.at;
-        // The bytes that end a plain run: `"`, `\` and the controls JSON
-        // forbids, found in one pass eight bytes at a time.
-        let special = |w: u64| swar::controls(w) | swar::eq(w, b'"') | swar::eq(w, b'\\');
         loop {
-            let end = swar::find(self.bytes, self.at, special).unwrap_or(self.bytes.len());
+            // `"`, `\` or a control (an error) ends the run: one pass.
+            let end = swar::find(self.bytes, self.at, super::raw_string_breaks)
+                .unwrap_or(self.bytes.len());
             self.at = end;
             let piece = self.text.get(run..end).unwrap_or_default();
             match self.bytes.get(end) {
