@@ -338,12 +338,12 @@ fn mac_shape_at(bytes: &[u8], i: usize) -> Option<usize> {
             .get(at..at.saturating_add(len))
             .is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit))
     };
-    let (group, groups) = match bytes.get(i)? {
+    let sep = bytes.get(i)?;
+    let (group, groups) = match sep {
         b'.' => (4, 3),
         b':' | b'-' => (2, 6),
         _ => return None,
     };
-    let sep = bytes.get(i)?;
     let whole = hex(i.wrapping_sub(group), group)
         && (1..groups).all(|k| {
             let at = i + (group + 1) * (k - 1);
