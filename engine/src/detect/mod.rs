@@ -16,6 +16,7 @@ pub(crate) mod custom;
 pub(crate) mod encoded;
 pub(crate) mod entropy;
 pub mod injection;
+pub(crate) mod literals;
 pub(crate) mod lookahead;
 pub mod ner;
 pub(crate) mod normalize;

@@ -14,8 +14,8 @@
 //! VM's first pages 9 % less.
 
 use super::library_error;
+use crate::detect::literals::Literals;
 use crate::error::ConfigError;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, StartKind};
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -41,10 +41,10 @@ pub(super) struct PhraseFilter {
     /// The UTF-8 lead bytes of the chars in the non-ASCII phrases: every
     /// match of one holds one of them (a test proves it).
     lead_bytes: Vec<u8>,
-    /// How every ASCII phrase's matches start, turned by rot13, searched
-    /// anchored where the ASCII set's start search stops; `None` when that
-    /// is not known: see [`PhraseFilter::flag`].
-    turned_starts: Option<AhoCorasick>,
+    /// Whether how every ASCII phrase's matches start is known: then those
+    /// starts turned by rot13 are among the ASCII set's extra starts (see
+    /// [`PhraseFilter::flag`]).
+    turned_gate: bool,
 }
 
 /// One set, and for each phrase the set patterns that must all match.
@@ -57,9 +57,19 @@ struct Part {
     /// instead of over the whole text, where every byte could start a
     /// phrase and the lazy DFA kept meeting new sets of phrases in
     /// progress (-9 % per new real-text request, -25 % in a VM's first
-    /// pages, callgrind). `None`: it runs over the whole text.
-    starts: Option<AhoCorasick>,
+    /// pages, callgrind). Every occurrence is wanted, which [`Literals`]
+    /// finds at ~7 instructions a byte where the aho-corasick crate's
+    /// leftmost search, restarted after each, took ~17 (callgrind). `None`:
+    /// the set runs over the whole text.
+    starts: Option<Literals>,
+    /// Per literal of `starts`: [`PIECE_START`] and/or [`EXTRA_START`].
+    start_kinds: Vec<u8>,
 }
+
+/// A start literal that begins a piece: the set runs there.
+const PIECE_START: u8 = 1;
+/// A start literal asked for by the caller (the rot13 gate's).
+const EXTRA_START: u8 = 2;
 
 impl PhraseFilter {
     /// The prefilter of `patterns` (the phrase library, in its order).
@@ -75,19 +85,10 @@ impl PhraseFilter {
         lead_bytes.dedup();
         let ascii = Pieces::of(&ascii).map_err(library_error)?;
         let turned = turned_starts(&ascii);
-        // Searched anchored at a few places per text: an NFA, cheaper to
-        // build than a DFA and as fast over a few bytes.
-        let turned_starts = match &turned {
-            Some(turned) => Some(
-                start_automaton(turned, AhoCorasickKind::ContiguousNFA, StartKind::Anchored)
-                    .map_err(library_error)?,
-            ),
-            None => None,
-        };
         Ok(PhraseFilter {
             ascii: Part::new(ascii, turned.as_deref().unwrap_or_default())?,
             non_ascii: Part::new(Pieces::of(&non_ascii).map_err(library_error)?, &[])?,
-            turned_starts,
+            turned_gate: turned.is_some(),
             lead_bytes,
         })
     }
@@ -105,20 +106,10 @@ impl PhraseFilter {
     /// leaves them as they are: a text that may hold one may hold it turned.
     pub(super) fn flag(&self, folded: &str, flagged: &mut [bool]) -> bool {
         let spaced = single_spaced(folded);
-        let text = spaced.as_bytes();
-        let mut turned = self.turned_starts.is_none();
-        let mut on_start = |at: usize| {
-            turned = turned
-                || self
-                    .turned_starts
-                    .as_ref()
-                    .is_some_and(|starts| turned_start_at(starts, text, at));
-        };
         // Without its starts the set saw no position: the gate stays open.
-        let all_starts_seen = self.ascii.flag(&spaced, flagged, &mut on_start);
-        turned = turned || !all_starts_seen;
-        if self.may_hold_non_ascii_phrase(text) {
-            self.non_ascii.flag(&spaced, flagged, &mut |_| {});
+        let mut turned = !self.turned_gate || self.ascii.flag(&spaced, flagged).unwrap_or(true);
+        if self.may_hold_non_ascii_phrase(spaced.as_bytes()) {
+            self.non_ascii.flag(&spaced, flagged);
             turned = true;
         }
         turned
@@ -202,40 +193,34 @@ impl Part {
             )
             .build_many(&prefilters)
             .map_err(library_error)?;
-        let all_starts: Option<Vec<Vec<u8>>> = pieces
-            .starts
-            .into_iter()
-            .chain([Some(extra_starts.to_vec())])
-            .try_fold(Vec::new(), |mut all, starts| {
-                all.extend(starts?);
-                Some(all)
-            });
-        let starts = match all_starts {
-            Some(mut starts) => {
-                starts.sort_unstable();
-                starts.dedup();
-                Some(
-                    start_automaton(&starts, AhoCorasickKind::DFA, StartKind::Unanchored)
-                        .map_err(library_error)?,
-                )
-            }
-            None => None,
+        let all_starts: Option<Vec<Vec<u8>>> =
+            pieces
+                .starts
+                .into_iter()
+                .try_fold(Vec::new(), |mut all, starts| {
+                    all.extend(starts?);
+                    Some(all)
+                });
+        let (starts, start_kinds) = match all_starts {
+            Some(all) => start_literals(all, extra_starts),
+            None => (None, Vec::new()),
         };
         Ok(Part {
             set,
             phrases,
             starts,
+            start_kinds,
         })
     }
 
-    /// Flags the phrases all of whose pieces match `spaced`, calling
-    /// `on_start` at every position where one of the starts (its own or
-    /// the extra ones) is; false when it searched the whole text instead.
-    fn flag(&self, spaced: &str, flagged: &mut [bool], on_start: &mut dyn FnMut(usize)) -> bool {
+    /// Flags the phrases all of whose pieces match `spaced`, and says
+    /// whether one of the extra starts begins a word of it; `None` when
+    /// it searched the whole text instead.
+    fn flag(&self, spaced: &str, flagged: &mut [bool]) -> Option<bool> {
         let mut hits = PatternSet::new(self.set.pattern_len());
-        let all_starts_seen = self.find_pieces(spaced, &mut hits, on_start);
+        let extra_seen = self.find_pieces(spaced, &mut hits);
         if hits.is_empty() {
-            return all_starts_seen;
+            return extra_seen;
         }
         for (phrase, pieces) in &self.phrases {
             let all_hit = pieces
@@ -245,46 +230,42 @@ impl Part {
                 *slot = true;
             }
         }
-        all_starts_seen
+        extra_seen
     }
 }
 
 impl Part {
-    /// Adds to `hits` every piece that matches `spaced`. A piece matches
-    /// only where one of its starts is: the set runs anchored there and
-    /// stops as soon as no piece can go on, a few bytes on.
-    fn find_pieces(
-        &self,
-        spaced: &str,
-        hits: &mut PatternSet,
-        on_start: &mut dyn FnMut(usize),
-    ) -> bool {
+    /// Adds to `hits` every piece that matches `spaced`, and says whether
+    /// one of the extra starts begins a word (`None`: the set ran over the
+    /// whole text). A piece matches only where one of its starts is: the
+    /// set runs anchored there and stops as soon as no piece can go on, a
+    /// few bytes on.
+    fn find_pieces(&self, spaced: &str, hits: &mut PatternSet) -> Option<bool> {
         let Some(starts) = &self.starts else {
             self.set
                 .which_overlapping_matches(&Input::new(spaced), hits);
-            return false;
+            return None;
         };
         let text = spaced.as_bytes();
-        let mut at = 0;
-        while at < text.len() {
-            match starts.try_find(aho_corasick::Input::new(text).span(at..text.len())) {
-                Ok(Some(found)) => {
-                    let input = Input::new(spaced)
-                        .span(found.start()..text.len())
-                        .anchored(Anchored::Yes);
-                    self.set.which_overlapping_matches(&input, hits);
-                    on_start(found.start());
-                    at = found.start() + 1;
-                }
-                Ok(None) => return true,
-                Err(_) => {
-                    self.set
-                        .which_overlapping_matches(&Input::new(spaced), hits);
-                    return false;
-                }
+        let mut piece_starts = Vec::new();
+        let mut extra_seen = false;
+        starts.for_each(text, |literal, start, _| {
+            let kind = self.start_kinds.get(literal).copied().unwrap_or(0);
+            if kind & PIECE_START != 0 {
+                insert_once(&mut piece_starts, start);
             }
+            if kind & EXTRA_START != 0 {
+                let before = start.checked_sub(1).and_then(|i| text.get(i));
+                extra_seen |= !before.is_some_and(u8::is_ascii_alphanumeric);
+            }
+        });
+        for start in piece_starts {
+            let input = Input::new(spaced)
+                .span(start..spaced.len())
+                .anchored(Anchored::Yes);
+            self.set.which_overlapping_matches(&input, hits);
         }
-        true
+        Some(extra_seen)
     }
 }
 
@@ -374,32 +355,48 @@ fn piece_starts(piece: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
     ))
 }
 
-/// Finds the leftmost of `starts` (so resuming a byte after one skips no
-/// other), over a text or anchored as `start` allows.
-fn start_automaton(
-    starts: &[Vec<u8>],
-    kind: AhoCorasickKind,
-    start: StartKind,
-) -> Result<AhoCorasick, String> {
-    AhoCorasick::builder()
-        .kind(Some(kind))
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .start_kind(start)
-        .build(starts)
-        .map_err(|err| err.to_string())
+/// The automaton of the pieces' starts and the extra ones, each literal
+/// once, with what each is ([`PIECE_START`], [`EXTRA_START`]). It ignores
+/// ASCII case, so literals differing only in case are one (folded text is
+/// lower case: a start found that the set cannot match there costs one
+/// anchored run, never a miss). `None` past the automaton's size limit
+/// (never with the library's phrases): the set then runs over the whole
+/// text, slower and as exact.
+fn start_literals(pieces: Vec<Vec<u8>>, extra: &[Vec<u8>]) -> (Option<Literals>, Vec<u8>) {
+    let lowered = |starts: &[Vec<u8>]| {
+        let mut lowered: Vec<Vec<u8>> = starts.iter().map(|s| s.to_ascii_lowercase()).collect();
+        lowered.sort_unstable();
+        lowered.dedup();
+        lowered
+    };
+    let (pieces, extra) = (lowered(&pieces), lowered(extra));
+    let mut literals = pieces.clone();
+    literals.extend_from_slice(&extra);
+    let literals = lowered(&literals);
+    let kinds = literals
+        .iter()
+        .map(|literal| {
+            let piece = pieces.binary_search(literal).is_ok();
+            let extra = extra.binary_search(literal).is_ok();
+            (u8::from(piece) * PIECE_START) | (u8::from(extra) * EXTRA_START)
+        })
+        .collect();
+    (Literals::new(&literals), kinds)
 }
 
-/// Whether one of `starts` begins `text` at `at`, a word boundary.
-fn turned_start_at(starts: &AhoCorasick, text: &[u8], at: usize) -> bool {
-    let boundary = at.checked_sub(1).and_then(|i| text.get(i));
-    !boundary.is_some_and(u8::is_ascii_alphanumeric)
-        && starts
-            .try_find(
-                aho_corasick::Input::new(text)
-                    .span(at..text.len())
-                    .anchored(aho_corasick::Anchored::Yes),
-            )
-            .map_or(true, |found| found.is_some())
+/// Adds `start` to the sorted `starts` unless it is there: starts shared
+/// by several literals (`ign` and `ignore`) run the set once. They arrive
+/// by end, each at most [`START_BYTES`] before the last, so the place is
+/// found a few elements from the back.
+fn insert_once(starts: &mut Vec<usize>, start: usize) {
+    let after = starts
+        .iter()
+        .rposition(|&s| s <= start)
+        .map_or(0, |at| at + 1);
+    if after > 0 && starts.get(after - 1) == Some(&start) {
+        return;
+    }
+    starts.insert(after, start);
 }
 
 /// How much of each piece's matches the starts hold.
@@ -630,13 +627,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// In any order of arrival, not only the near order of the walk.
+        #[test]
+        fn insert_once_keeps_each_start_once_in_order(
+            starts in proptest::collection::vec(0..40usize, 0..60),
+        ) {
+            let mut kept = Vec::new();
+            for &start in &starts {
+                insert_once(&mut kept, start);
+            }
+            let mut expected = starts.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            proptest::prop_assert_eq!(kept, expected);
+        }
+    }
+
     #[test]
     fn the_rot13_gate_opens_on_turned_phrases_only() {
         let filter = library();
-        assert!(
-            filter.turned_starts.is_some(),
-            "every phrase has first words"
-        );
+        assert!(filter.turned_gate, "every phrase has first words");
         let turned = |text: &str| {
             text.bytes()
                 .map(rot13_byte)
@@ -678,7 +689,7 @@ mod tests {
     #[test]
     fn the_rot13_gate_stays_open_when_the_set_has_no_starts() {
         let filter = PhraseFilter::new(&[r"ignore .{0,9}\w+ rules"]).unwrap();
-        assert!(filter.ascii.starts.is_none() && filter.turned_starts.is_some());
+        assert!(filter.ascii.starts.is_none() && filter.turned_gate);
         let turned = |text: &str| {
             text.bytes()
                 .map(rot13_byte)

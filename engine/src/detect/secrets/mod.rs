@@ -46,7 +46,6 @@
 
 mod generic;
 mod lead;
-mod literals;
 mod placeholder;
 mod rules;
 mod structured;
@@ -54,6 +53,7 @@ mod structured;
 mod tests;
 
 use super::catalog::TypeInfo;
+use super::literals::Literals;
 use super::pattern::{self, LazyRegex};
 use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
@@ -62,7 +62,6 @@ use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
 use lead::Leads;
-use literals::Literals;
 use rules::{CONTEXT_RULES, ContextRule, NEAR_WINDOW, PREFIX_RULES, PrefixRule};
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-//! Every occurrence of the prefilter literals, overlapping, ignoring ASCII
+//! Every occurrence of a set of literals, overlapping, ignoring ASCII
 //! case: an Aho-Corasick automaton as a full DFA whose match states are
 //! numbered last, so a step is one table read and one compare.
 //!
-//! It replaces the aho-corasick crate's overlapping search, the costliest
-//! step of a scan (16.7 instructions per byte by callgrind, ~10 % of a
-//! 4 KiB exchange in V8). A DFA walk is bound by the latency of each step's
+//! It replaces the aho-corasick crate's searches where every occurrence
+//! is wanted: the secrets prefilter (its overlapping search was the
+//! costliest step of a scan, 16.7 instructions per byte by callgrind, ~10 %
+//! of a 4 KiB exchange in V8) and the injection phrases' starts. A DFA walk is bound by the latency of each step's
 //! load, not by instructions, so long texts are walked as four quarters
 //! side by side. It reports the same matches in the same order as the
 //! crate (a proptest holds the two together).
@@ -17,7 +18,7 @@ const MAX_STATES: usize = 1 << 20;
 /// Texts shorter than four of these are walked in one piece.
 const MIN_LANE_BYTES: usize = 64;
 
-pub(super) struct Literals {
+pub(crate) struct Literals {
     /// Byte → class; ASCII upper case maps to the lower-case letter's class.
     classes: [u8; 256],
     /// `state + class` → next state; states are premultiplied by `stride`.
@@ -43,10 +44,10 @@ impl Literals {
     /// `None` past `MAX_STATES` states or when the literals use every byte
     /// value (never with the built-in literals). Literals are matched in
     /// lower case.
-    pub(super) fn new(literals: &[String]) -> Option<Literals> {
+    pub(crate) fn new(literals: &[impl AsRef<[u8]>]) -> Option<Literals> {
         let lowered: Vec<Vec<u8>> = literals
             .iter()
-            .map(|l| l.as_bytes().to_ascii_lowercase())
+            .map(|l| l.as_ref().to_ascii_lowercase())
             .collect();
         let (classes, class_count) = byte_classes(&lowered)?;
         let trie = Trie::build(&lowered, &classes, class_count)?;
@@ -55,13 +56,20 @@ impl Literals {
 
     /// Calls `found(literal, start, end)` for every occurrence, in order of
     /// `end`, then longest first.
-    pub(super) fn for_each(&self, haystack: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+    pub(crate) fn for_each(&self, haystack: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+        self.walk_all(haystack, &mut found);
+    }
+
+    /// [`Literals::for_each`] behind one `dyn` call per occurrence: one
+    /// copy of the walk serves every caller (a copy per caller cost the
+    /// filter 5 KB).
+    fn walk_all(&self, haystack: &[u8], found: &mut dyn FnMut(usize, usize, usize)) {
         let lane = haystack.len() / 4;
         let warm = self.longest.saturating_sub(1);
         if lane < MIN_LANE_BYTES.max(warm) {
             let mut state = 0;
             self.walk(haystack, 0, &mut state, |state, end| {
-                self.report(state, end, &mut found);
+                self.report(state, end, found);
             });
             return;
         }
@@ -105,7 +113,7 @@ impl Literals {
             });
             let first = k * lane;
             for &(state, end) in hits[k].iter().filter(|(_, end)| *end > first) {
-                self.report(state, end, &mut found);
+                self.report(state, end, found);
             }
         }
     }
@@ -138,7 +146,7 @@ impl Literals {
     }
 
     #[cold]
-    fn report(&self, state: u32, end: usize, found: &mut impl FnMut(usize, usize, usize)) {
+    fn report(&self, state: u32, end: usize, found: &mut dyn FnMut(usize, usize, usize)) {
         let index = ((state - self.first_match) as usize) / self.stride;
         let Some(&(from, to)) = self.match_ranges.get(index) else {
             return;
