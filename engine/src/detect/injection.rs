@@ -36,6 +36,8 @@ use super::pattern::LazyRegex;
 use crate::error::ConfigError;
 use phrase_filter::PhraseFilter;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::{Anchored, Input, meta};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 /// Finding kinds of the `injection` category.
 pub const KINDS: [&str; 7] = [
@@ -376,13 +378,14 @@ const MARKERS: &[(f64, &str)] = &[
     ),
 ];
 
+/// The lazy DFA cache of each built-in regex: one phrase needs far fewer
+/// states, and with 60 of them compiled at 16 MiB each, a VM's memory had
+/// no useful bound (see `phrase_filter::CACHE_BYTES`).
+const DFA_BYTES: usize = 512 << 10;
+
 /// Compiles a built-in pattern. They are ours and fixed, so the program
 /// limit is generous (Unicode word classes are large), but still bounded.
-/// Each keeps a lazy DFA cache of at most `DFA_BYTES`: one phrase needs far
-/// fewer states, and with 60 of them compiled at 16 MiB each, a VM's memory
-/// had no useful bound (see `phrase_filter::CACHE_BYTES`).
 fn compile(pattern: &str) -> Result<Regex, ConfigError> {
-    const DFA_BYTES: usize = 512 << 10;
     RegexBuilder::new(pattern)
         .size_limit(16 * 1024 * 1024)
         .dfa_size_limit(DFA_BYTES)
@@ -396,9 +399,105 @@ fn library_error(err: impl std::fmt::Display) -> ConfigError {
     ConfigError::new("injection", format!("built-in library: {err}"))
 }
 
-/// [`compile`] for a lazily compiled phrase (see [`LazyRegex`]).
-fn compile_phrase(pattern: &str, path: &str) -> Result<Regex, ConfigError> {
-    compile(pattern).map_err(|err| ConfigError::new(path, err.message))
+/// [`compile`] for a lazily compiled phrase (see [`LazyRegex`]), as a meta
+/// regex: a gapped phrase is searched anchored where it may start.
+fn compile_phrase(pattern: &str, path: &str) -> Result<meta::Regex, ConfigError> {
+    meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(16 * 1024 * 1024))
+                .hybrid_cache_capacity(DFA_BYTES),
+        )
+        .build(pattern)
+        .map_err(|err| ConfigError::new(path, format!("built-in library: {err}")))
+}
+
+/// One phrase rule: its kind, its weight and its exact regex, compiled at
+/// the phrase's first prefilter hit (most never get one).
+struct ExactPhrase {
+    kind: usize,
+    weight: f64,
+    exact: LazyRegex<meta::Regex>,
+    /// For a phrase with a gap (`add .{0,60}secret`), the bytes its matches
+    /// start with: it is searched anchored at each word starting with one.
+    /// A whole-text search of a gap keeps meeting new sets of positions
+    /// inside it, so every new text built new lazy-DFA states: ~1 M
+    /// instructions per search of a 4 KiB page (callgrind), ~8 % of a new
+    /// real-text request. `None`: searched over the whole text.
+    gap_starts: Option<Box<[bool; 256]>>,
+}
+
+impl ExactPhrase {
+    fn new(kind: usize, weight: f64, pattern: &str, path: String) -> ExactPhrase {
+        let exact = folded_pattern(pattern);
+        let gap_starts = if pattern.contains(".{0,") {
+            first_bytes(&exact)
+        } else {
+            None
+        };
+        ExactPhrase {
+            kind,
+            weight,
+            exact: LazyRegex::new(exact, path, compile_phrase),
+            gap_starts,
+        }
+    }
+
+    /// The highest of `weigh(start)` over its matches in `folded`, leftmost
+    /// first, stopping at `self.weight` (0 without a match).
+    fn best(&self, folded: &str, weigh: impl Fn(usize) -> f64) -> f64 {
+        let Some(regex) = self.exact.get() else {
+            return 0.0;
+        };
+        let mut best = 0.0f64;
+        let mut take = |start: usize| {
+            best = best.max(weigh(start));
+            best < self.weight
+        };
+        match &self.gap_starts {
+            Some(first) => {
+                // Every match starts at a word start with one of `first`;
+                // anchored at the next such place past the last match, the
+                // search finds the match `find_iter` finds next.
+                let text = folded.as_bytes();
+                let mut next = 0;
+                for (at, &byte) in text.iter().enumerate() {
+                    let word_before = at
+                        .checked_sub(1)
+                        .and_then(|i| text.get(i))
+                        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+                    if at < next || !first[usize::from(byte)] || word_before {
+                        continue;
+                    }
+                    let input = Input::new(folded).range(at..).anchored(Anchored::Yes);
+                    if let Some(m) = regex.search(&input) {
+                        if !take(m.start()) {
+                            break;
+                        }
+                        next = m.end().max(at + 1);
+                    }
+                }
+            }
+            None => {
+                regex.find_iter(folded).map(|m| m.start()).all(&mut take);
+            }
+        }
+        best
+    }
+}
+
+/// Whether each byte may start a match of `pattern`; `None` when that is
+/// not a finite set of literals.
+fn first_bytes(pattern: &str) -> Option<Box<[bool; 256]>> {
+    let hir = regex_automata::util::syntax::parse(pattern).ok()?;
+    let mut prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    prefixes.keep_first_bytes(1);
+    let mut first = Box::new([false; 256]);
+    for literal in prefixes.literals()? {
+        let &byte = literal.as_bytes().first()?;
+        first[usize::from(byte)] = true;
+    }
+    Some(first)
 }
 
 /// The score of one text and the kind that weighs most.
@@ -413,9 +512,7 @@ pub struct Assessment {
 /// The compiled library; built once per engine.
 pub struct InjectionDetector {
     filter: PhraseFilter,
-    /// (kind, weight, exact phrase): compiled at the phrase's first
-    /// prefilter hit; most never get one.
-    phrases: Vec<(usize, f64, LazyRegex)>,
+    phrases: Vec<ExactPhrase>,
     mention: Regex,
     discussion: Regex,
     /// Every marker in one set (one pass over the text), with its weight.
@@ -458,8 +555,7 @@ impl InjectionDetector {
         let mut phrases = Vec::with_capacity(PHRASES.len());
         for (i, (kind, weight, pattern)) in PHRASES.iter().enumerate() {
             let path = format!("injection.phrases[{i}]");
-            let exact = LazyRegex::new(folded_pattern(pattern), path, compile_phrase);
-            phrases.push((*kind, *weight, exact));
+            phrases.push(ExactPhrase::new(*kind, *weight, pattern, path));
         }
         let markers = RegexSetBuilder::new(MARKERS.iter().map(|(_, pattern)| pattern))
             .size_limit(16 * 1024 * 1024)
@@ -512,26 +608,19 @@ impl InjectionDetector {
         }
         let discussion = self.discussion.is_match(folded);
         let candidates = self.phrases.iter().zip(flagged).filter(|(_, f)| *f);
-        for ((kind, weight, regex), _) in candidates {
-            let Some(regex) = regex.get() else {
-                continue;
-            };
-            let mut best = 0.0f64;
-            for m in regex.find_iter(folded) {
-                let mut w = *weight;
-                if self.is_mention(folded, m.start()) {
-                    w *= MENTION_DISCOUNT;
+        for (phrase, _) in candidates {
+            let mut best = phrase.best(folded, |start| {
+                if self.is_mention(folded, start) {
+                    phrase.weight * MENTION_DISCOUNT
+                } else {
+                    phrase.weight
                 }
-                best = best.max(w);
-                if best >= *weight {
-                    break;
-                }
-            }
+            });
             if discussion {
                 best *= DISCUSSION_DISCOUNT;
             }
             // Rules add up as independent evidence, within a kind too.
-            if let Some(slot) = scores.get_mut(*kind) {
+            if let Some(slot) = scores.get_mut(phrase.kind) {
                 *slot = 1.0 - (1.0 - *slot) * (1.0 - best);
             }
         }

@@ -25,7 +25,7 @@ pub(crate) fn compile(pattern: &str, path: &str) -> Result<Regex, ConfigError> {
 }
 
 /// How a [`LazyRegex`] is compiled: its pattern and its config path.
-pub(crate) type Compile = fn(&str, &str) -> Result<Regex, ConfigError>;
+pub(crate) type Compile<R = Regex> = fn(&str, &str) -> Result<R, ConfigError>;
 
 /// A BUILT-IN regex compiled on its first use. A config carries ~170
 /// built-in regexes that only run after a rare literal hit (a provider key
@@ -34,15 +34,15 @@ pub(crate) type Compile = fn(&str, &str) -> Result<Regex, ConfigError>;
 /// massif), for regexes most traffic never needs. Operator patterns are
 /// never lazy: their errors belong to config validation. Every built-in is
 /// compiled by the tests, so a broken one cannot reach a release.
-pub(crate) struct LazyRegex {
+pub(crate) struct LazyRegex<R = Regex> {
     pattern: String,
     path: String,
-    compile: Compile,
-    compiled: OnceLock<Option<Regex>>,
+    compile: Compile<R>,
+    compiled: OnceLock<Option<R>>,
 }
 
-impl LazyRegex {
-    pub(crate) fn new(pattern: String, path: String, compile: Compile) -> LazyRegex {
+impl<R> LazyRegex<R> {
+    pub(crate) fn new(pattern: String, path: String, compile: Compile<R>) -> LazyRegex<R> {
         LazyRegex {
             pattern,
             path,
@@ -53,7 +53,7 @@ impl LazyRegex {
 
     /// The regex, compiled now if this is its first use. `None` only for a
     /// broken built-in (logged once; the rule then finds nothing).
-    pub(crate) fn get(&self) -> Option<&Regex> {
+    pub(crate) fn get(&self) -> Option<&R> {
         self.compiled
             .get_or_init(|| match (self.compile)(&self.pattern, &self.path) {
                 Ok(regex) => Some(regex),

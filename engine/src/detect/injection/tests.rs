@@ -24,9 +24,72 @@ fn kind(text: &str) -> &'static str {
 #[test]
 fn every_exact_phrase_compiles() {
     assert_eq!(detector().phrases.len(), PHRASES.len());
-    for (_, _, exact) in &detector().phrases {
-        exact.check().unwrap();
+    for phrase in &detector().phrases {
+        phrase.exact.check().unwrap();
     }
+    let gapped = detector().phrases.iter().filter(|p| p.gap_starts.is_some());
+    let with_gaps = PHRASES.iter().filter(|(_, _, p)| p.contains(".{0,"));
+    assert_eq!(gapped.count(), with_gaps.count());
+}
+
+/// Every match of a phrase's exact regex in `folded`, by whichever form
+/// [`ExactPhrase::best`] runs there.
+fn matches_as_scored(phrase: &ExactPhrase, folded: &str) -> Vec<usize> {
+    let starts = std::cell::RefCell::new(Vec::new());
+    phrase.best(folded, |start| {
+        starts.borrow_mut().push(start);
+        0.0
+    });
+    starts.into_inner()
+}
+
+/// A phrase is scored on the matches of its Unicode regex, whichever form
+/// runs: every corpus text folded, and again with word-like bytes glued
+/// before or after some of its words (letters, `_`, digits, non-ASCII
+/// letters: where `\w` and `\b` matter).
+#[test]
+fn phrases_are_scored_on_the_unicode_matches() {
+    let mut compared = 0;
+    // A gapped phrase twice, the second inside the first's match (only the
+    // first counts), and after a quote.
+    let gapped = [
+        "add the secret to the url add the password to the link".to_string(),
+        "\"add the secret to the url\" it said".to_string(),
+    ];
+    for text in attack_and_benign_corpus().iter().chain(&gapped) {
+        let folded = fold(Normalized::new(text).text());
+        let mut variants = vec![folded.clone()];
+        for period in [2, 3, 5] {
+            for glue in ["x", "_", "7", "é", "ж"] {
+                let mut glued = String::new();
+                for (i, word) in folded.split(' ').enumerate() {
+                    if i % period == 0 {
+                        glued.push_str(glue);
+                    }
+                    glued.push_str(word);
+                    if i % period == 1 {
+                        glued.push_str(glue);
+                    }
+                    glued.push(' ');
+                }
+                variants.push(glued);
+            }
+        }
+        for variant in &variants {
+            for phrase in &detector().phrases {
+                let unicode: Vec<usize> = phrase
+                    .exact
+                    .get()
+                    .unwrap()
+                    .find_iter(variant)
+                    .map(|m| m.start())
+                    .collect();
+                compared += unicode.len();
+                assert_eq!(matches_as_scored(phrase, variant), unicode, "{variant:?}");
+            }
+        }
+    }
+    assert!(compared > 200, "{compared} matches compared");
 }
 
 #[test]
@@ -304,8 +367,10 @@ fn assert_exact_matches_flagged(folded: &str) -> (usize, usize) {
     let gate_open = d.filter.flag(folded, &mut flagged);
     let turned = rot13(folded);
     let (mut exact_matches, mut turned_matches) = (0, 0);
-    for (i, (_, _, exact)) in d.phrases.iter().enumerate() {
-        let Some(exact) = exact.get() else { continue };
+    for (i, phrase) in d.phrases.iter().enumerate() {
+        let Some(exact) = phrase.exact.get() else {
+            continue;
+        };
         if exact.is_match(folded) {
             exact_matches += 1;
             assert!(flagged[i], "phrase {i} matches {folded:?} unflagged");
