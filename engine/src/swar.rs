@@ -68,6 +68,18 @@ pub(crate) fn digits(w: u64) -> u64 {
     (ONES * (0x7F + 0x3A)).wrapping_sub(low) & !w & low.wrapping_add(ONES * (0x7F - 0x2F)) & HIGH
 }
 
+/// Bytes of `w` that are not ASCII letters (prose is mostly letters: the
+/// injection fold skips runs of them a word at a time).
+pub(crate) fn non_letters(w: u64) -> u64 {
+    // Per byte, with bit 5 set (upper case read as lower) and the high bit
+    // cleared: + (0x80 - 0x61) reaches the high bit from `a` on, + (0x80 -
+    // 0x7B) past `z`; neither carries out of the byte. `w` flags b >= 0x80.
+    let low = (w | (ONES * 0x20)) & LOW7;
+    let from_a = low.wrapping_add(ONES * (0x80 - 0x61));
+    let past_z = low.wrapping_add(ONES * (0x80 - 0x7B));
+    !(from_a & !past_z & !w) & HIGH
+}
+
 /// ASCII control characters `0x00`–`0x1F` in `w` (what a JSON string may
 /// not hold raw).
 pub(crate) fn controls(w: u64) -> u64 {
@@ -195,6 +207,7 @@ mod tests {
             prop_assert_eq!(flagged(digits(w)), bytes.map(|b| b.is_ascii_digit()));
             prop_assert_eq!(flagged(eq(w, probe)), bytes.map(|b| b == probe));
             prop_assert_eq!(flagged(controls(w)), bytes.map(|b| b < 0x20));
+            prop_assert_eq!(flagged(non_letters(w)), bytes.map(|b| !b.is_ascii_alphabetic()));
         }
 
         #[test]

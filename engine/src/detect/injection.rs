@@ -34,6 +34,7 @@ use super::base64;
 use super::normalize::Normalized;
 use super::pattern::LazyRegex;
 use crate::error::ConfigError;
+use crate::swar;
 use phrase_filter::PhraseFilter;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::{Anchored, Input, meta};
@@ -775,14 +776,42 @@ pub(crate) fn fold(text: &str) -> String {
     while i < bytes.len() {
         let start = i;
         let mut seen = 0u8;
-        while let Some(&byte) = bytes.get(i) {
-            let class = FOLD_CLASS[usize::from(byte)];
-            if class & IN_TOKEN != 0 {
-                seen |= class;
-                i += 1;
-                continue;
+        loop {
+            // Letters first, eight at a time: most tokens are plain words.
+            while let Some(w) = bytes
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            {
+                let others = swar::non_letters(u64::from_le_bytes(w));
+                let letters = (others.trailing_zeros() / 8) as usize;
+                if letters > 0 {
+                    seen |= LETTER;
+                    i += letters;
+                }
+                if others != 0 {
+                    break;
+                }
             }
-            if class & NON_ASCII != 0
+            // Then the ASCII token bytes from `i` on, by a slice walk (no
+            // bounds check per byte).
+            let rest = bytes.get(i..).unwrap_or_default();
+            let run = rest
+                .iter()
+                .take_while(|&&byte| {
+                    let class = FOLD_CLASS[usize::from(byte)];
+                    let in_token = class & IN_TOKEN != 0;
+                    if in_token {
+                        seen |= class;
+                    }
+                    in_token
+                })
+                .count();
+            i += run;
+            // Only a non-ASCII char may continue the token.
+            let Some(&byte) = rest.get(run) else {
+                break;
+            };
+            if FOLD_CLASS[usize::from(byte)] & NON_ASCII != 0
                 && let Some(c) = text.get(i..).and_then(|rest| rest.chars().next())
                 && c.is_alphanumeric()
             {
