@@ -761,57 +761,61 @@ fn combine(scores: &[f64; KINDS.len()]) -> Option<Assessment> {
 }
 
 /// Lower case, leetspeak folded in mixed tokens, `"` kept, everything else
-/// collapsed to single spaces. Every request text goes through this, so
-/// tokens are read a byte at a time with their folding flags gathered on the
-/// way (one pass); only tokens with non-ASCII letters, `@`/`$` or leetspeak
-/// take the char-by-char rules, and ASCII is lower-cased once at the end.
+/// collapsed to single spaces. Every request text goes through this, so it
+/// is one pass that copies as it reads: a token's letters eight at a time,
+/// its other ASCII bytes one by one, its folding flags gathered on the way;
+/// only tokens with non-ASCII letters, `@`/`$` or leetspeak are rewritten by
+/// the char-by-char rules, and ASCII is lower-cased once at the end.
 pub(crate) fn fold(text: &str) -> String {
     let bytes = text.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    // The output repeats the input from `copied` on (plain words, single
-    // spaces, `"`) until something differs: that run is copied then, in one
-    // go, not word by word (a `memcpy` call per word was most of the fold).
-    let mut copied = 0;
+    // Every input byte outside a rewritten token yields at most one output
+    // byte, so `out` keeps the rest of the input's length plus a word of
+    // slack past `len`: words are stored whole and no byte needs a capacity
+    // test (copying runs lazily, flushed at each separator, cost twice as
+    // much on punctuated text such as changelogs, callgrind).
+    let mut out: Vec<u8> = vec![0; bytes.len() + 8];
+    let mut len = 0;
+    let mut rewritten = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let start = i;
+        let (start, token_out) = (i, len);
         let mut seen = 0u8;
         loop {
-            // Letters first, eight at a time: most tokens are plain words.
             while let Some(w) = bytes
                 .get(i..i + 8)
                 .and_then(|w| <[u8; 8]>::try_from(w).ok())
             {
+                if let Some(slot) = out.get_mut(len..len + 8) {
+                    slot.copy_from_slice(&w);
+                }
                 let others = swar::non_letters(u64::from_le_bytes(w));
                 let letters = (others.trailing_zeros() / 8) as usize;
                 if letters > 0 {
                     seen |= LETTER;
                     i += letters;
+                    len += letters;
                 }
                 if others != 0 {
                     break;
                 }
             }
-            // Then the ASCII token bytes from `i` on, by a slice walk (no
-            // bounds check per byte).
-            let rest = bytes.get(i..).unwrap_or_default();
-            let run = rest
-                .iter()
-                .take_while(|&&byte| {
-                    let class = FOLD_CLASS[usize::from(byte)];
-                    let in_token = class & IN_TOKEN != 0;
-                    if in_token {
-                        seen |= class;
-                    }
-                    in_token
-                })
-                .count();
-            i += run;
-            // Only a non-ASCII char may continue the token.
-            let Some(&byte) = rest.get(run) else {
-                break;
-            };
-            if FOLD_CLASS[usize::from(byte)] & NON_ASCII != 0
+            // The token's other ASCII bytes (and letters near the end).
+            while let Some(&byte) = bytes.get(i) {
+                let class = FOLD_CLASS[usize::from(byte)];
+                if class & IN_TOKEN == 0 {
+                    break;
+                }
+                seen |= class;
+                if let Some(slot) = out.get_mut(len) {
+                    *slot = byte;
+                }
+                i += 1;
+                len += 1;
+            }
+            // A non-ASCII letter or digit continues the token, which the
+            // char-by-char rules then rewrite: nothing to copy.
+            if let Some(&byte) = bytes.get(i)
+                && FOLD_CLASS[usize::from(byte)] & NON_ASCII != 0
                 && let Some(c) = text.get(i..).and_then(|rest| rest.chars().next())
                 && c.is_alphanumeric()
             {
@@ -822,15 +826,23 @@ pub(crate) fn fold(text: &str) -> String {
             break;
         }
         let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
-        if i > start && !plain {
-            out.extend_from_slice(bytes.get(copied..start).unwrap_or_default());
-            fold_token_by_char(text.get(start..i).unwrap_or(""), &mut out);
-            copied = i;
+        if !plain {
+            rewritten.clear();
+            fold_token_by_char(text.get(start..i).unwrap_or(""), &mut rewritten);
+            len = token_out + rewritten.len();
+            // Lower case may take more bytes than the token had (`İ`).
+            let needed = len + (bytes.len() - i) + 8;
+            if out.len() < needed {
+                out.resize(needed, 0);
+            }
+            if let Some(slot) = out.get_mut(token_out..len) {
+                slot.copy_from_slice(&rewritten);
+            }
         }
         let Some(&byte) = bytes.get(i) else {
             break;
         };
-        let (quote, len) = if byte.is_ascii() {
+        let (quote, char_len) = if byte.is_ascii() {
             (FOLD_CLASS[usize::from(byte)] & QUOTE != 0, 1)
         } else {
             match text.get(i..).and_then(|rest| rest.chars().next()) {
@@ -844,41 +856,31 @@ pub(crate) fn fold(text: &str) -> String {
                 None => break,
             }
         };
+        i += char_len;
         if quote {
-            if byte != b'"' {
-                out.extend_from_slice(bytes.get(copied..i).unwrap_or_default());
-                out.push(b'"');
-                copied = i + len;
+            if let Some(slot) = out.get_mut(len) {
+                *slot = b'"';
             }
-            i += len;
+            len += 1;
             continue;
         }
-        // The output's last byte so far: the input's, inside a pending run.
-        let last = if copied < i {
-            bytes.get(i - 1).copied()
-        } else {
-            out.last().copied()
-        };
-        // The ASCII separators that follow add nothing to this one's
-        // space: skip the run (indentation, padding) in one tight loop.
-        let mut end = i + len;
+        // A separator, and the ASCII ones after it (indentation, padding):
+        // one space, unless the output already ends with one.
         while bytes
-            .get(end)
+            .get(i)
             .is_some_and(|&b| FOLD_CLASS[usize::from(b)] == 0)
         {
-            end += 1;
+            i += 1;
         }
-        let kept = byte == b' ' && end == i + 1 && last != Some(b' ');
-        if !kept {
-            out.extend_from_slice(bytes.get(copied..i).unwrap_or_default());
-            if last != Some(b' ') {
-                out.push(b' ');
+        let last = len.checked_sub(1).and_then(|at| out.get(at));
+        if last != Some(&b' ') {
+            if let Some(slot) = out.get_mut(len) {
+                *slot = b' ';
             }
-            copied = end;
+            len += 1;
         }
-        i = end;
     }
-    out.extend_from_slice(bytes.get(copied..i.min(bytes.len())).unwrap_or_default());
+    out.truncate(len);
     // One pass over the whole output (vectorized), not one per word: the
     // char-by-char rules wrote lower case already, and non-ASCII bytes
     // are left as they are.

@@ -133,6 +133,16 @@ proptest::proptest! {
         proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
     }
 
+    /// Long words (copied eight bytes at a time) and tokens whose lower
+    /// case is longer than they are (`İ` is 2 bytes, `i̇` 3): the output
+    /// outgrows the input.
+    #[test]
+    fn the_fold_agrees_with_the_rules_on_long_and_growing_tokens(
+        text in "(İ{1,12}|[a-zA-Z]{1,20}|[a-z1]{1,12}|[ .,\"])*",
+    ) {
+        proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
+    }
+
     #[test]
     fn rot13_turns_ascii_letters_only(text in "[a-zA-Z0-9 éЖ🙂]{0,24}") {
         let by_char: String = text
