@@ -1047,6 +1047,12 @@ fn rot13(text: &str) -> String {
 /// (U+1F3F4 followed by tags, e.g. the flag of Scotland).
 fn decode_tag_text(text: &str) -> String {
     let mut out = String::new();
+    // Every tag character is encoded from a 0xF3 lead byte (F3 A0 80 80 to
+    // F3 A0 81 BF): a SIMD search for it spares almost every text the char
+    // walk (1.6 % of a new real-text request, callgrind).
+    if memchr::memchr(0xF3, text.as_bytes()).is_none() {
+        return out;
+    }
     let mut in_flag = false;
     let mut prev: Option<char> = None;
     for c in text.chars() {
