@@ -14,6 +14,9 @@ pub(crate) struct Text<'a> {
     /// in wasm, where memory counts; a plain slice keeps the per-run walk of
     /// each numeric detector short).
     digit_sequences: OnceCell<Vec<(usize, usize)>>,
+    /// How many ASCII digits the text holds: six numeric detectors skip a
+    /// text with too few, and each counting them was a pass of its own.
+    digits: OnceCell<usize>,
 }
 
 impl<'a> Text<'a> {
@@ -21,6 +24,7 @@ impl<'a> Text<'a> {
         Text {
             text,
             digit_sequences: OnceCell::new(),
+            digits: OnceCell::new(),
         }
     }
 
@@ -40,6 +44,18 @@ impl<'a> Text<'a> {
             })
             .iter()
             .copied()
+    }
+}
+
+impl Text<'_> {
+    /// True when the text holds at least `n` ASCII digits: a cheap test that
+    /// lets a numeric detector skip texts that cannot hold its value. The
+    /// count is the digit runs' (which most of them walk anyway).
+    pub(crate) fn has_digits(&self, n: usize) -> bool {
+        let digits = self
+            .digits
+            .get_or_init(|| self.digit_sequences().map(|(s, e)| e - s).sum());
+        *digits >= n
     }
 }
 
@@ -64,6 +80,15 @@ mod tests {
             let want: Vec<(usize, usize)> = crate::detect::pii::digit_sequences(&text).collect();
             prop_assert_eq!(shared.digit_sequences().collect::<Vec<_>>(), want.clone());
             prop_assert_eq!(shared.digit_sequences().collect::<Vec<_>>(), want);
+        }
+
+        /// The cached count answers as counting the text's digits does.
+        #[test]
+        fn has_digits_counts_the_texts_digits(text in "[0-9a é-]{0,40}", n in 0..12usize) {
+            let digits = text.bytes().filter(u8::is_ascii_digit).count();
+            let shared = Text::new(&text);
+            prop_assert_eq!(shared.has_digits(n), digits >= n);
+            prop_assert_eq!(shared.has_digits(n + 1), digits > n);
         }
     }
 }

@@ -5,7 +5,6 @@
 //! has no lookaround, so these checks live here.
 
 use crate::detect::context::has_context;
-use crate::swar;
 use regex::{Captures, Regex};
 
 /// The character just before byte offset `i`.
@@ -197,7 +196,9 @@ pub(super) fn digit_runs_of<'a>(
 #[cfg(test)]
 pub(crate) fn digit_sequences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut runs = Vec::new();
-    swar::for_each_run(text.as_bytes(), swar::digits, |s, e| runs.push((s, e)));
+    crate::swar::for_each_run(text.as_bytes(), crate::swar::digits, |s, e| {
+        runs.push((s, e))
+    });
     runs.into_iter()
 }
 
@@ -245,12 +246,6 @@ pub(super) fn captures_at_runs<'t>(
         resume = start + caps.get(0)?.end();
         Some((start, caps))
     })
-}
-
-/// True when `text` holds at least `n` ASCII digits: a cheap test that lets
-/// a numeric detector skip texts that cannot hold its value.
-pub(super) fn has_digits(text: &str, n: usize) -> bool {
-    swar::has_at_least(text.as_bytes(), n, swar::digits)
 }
 
 /// True when one of `words` ends within `window` characters before `start`
@@ -400,13 +395,6 @@ mod tests {
             .map(|(offset, caps)| &text[offset..offset + caps.get(0).unwrap().end()])
             .collect();
         assert_eq!(found, ["123-456", "789"]);
-    }
-
-    #[test]
-    fn counts_digits_up_to_n() {
-        assert!(has_digits("a1b2c3", 3));
-        assert!(!has_digits("a1b2c3", 4));
-        assert!(has_digits("", 0));
     }
 
     #[test]

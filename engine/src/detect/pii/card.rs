@@ -4,7 +4,7 @@
 //! a correct Luhn digit. Digits glued to more digits are part of another
 //! number and never a card.
 
-use super::bounds::{DigitRun, digit_runs_of, has_digits, numeric_bounds_ok};
+use super::bounds::{DigitRun, digit_runs_of, numeric_bounds_ok};
 use super::candidate;
 use crate::detect::text::Text;
 use crate::detect::validate::card_valid;
@@ -20,7 +20,7 @@ pub(super) struct CardDetector;
 impl Detector for CardDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_digits(text, MIN_DIGITS) {
+        if !shared.has_digits(MIN_DIGITS) {
             return;
         }
         for run in digit_runs_of(text, shared.digit_sequences(), b" -", MIN_DIGITS) {

@@ -3,7 +3,7 @@
 //! so only a valid calendar date next to "DOB", "born", "дата рождения" and
 //! the like counts.
 
-use super::bounds::{has_digits, numeric_bounds_ok};
+use super::bounds::numeric_bounds_ok;
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -113,7 +113,7 @@ impl DobDetector {
 impl Detector for DobDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_year(text, shared.digit_sequences()) || !has_digits(text, 5) {
+        if !has_year(text, shared.digit_sequences()) || !shared.has_digits(5) {
             return;
         }
         let hits: Vec<(usize, usize)> = self

@@ -3,7 +3,7 @@
 //! by range — see the module docs of `pii` for which ranges) and MAC
 //! addresses.
 
-use super::bounds::{has_digits, next_char, prev_char, word_before};
+use super::bounds::{next_char, prev_char, word_before};
 use super::{builtin_path, candidate, words};
 use crate::detect::lookahead::long_runs;
 use crate::detect::pattern::compile;
@@ -124,7 +124,7 @@ impl Ipv4Detector {
 
 impl Detector for Ipv4Detector {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
-        if memchr::memchr(b'.', text.as_bytes()).is_none() || !has_digits(text, 4) {
+        if memchr::memchr(b'.', text.as_bytes()).is_none() || !text.has_digits(4) {
             return;
         }
         // A dotted quad holds dots: runs without one cannot parse.

@@ -6,7 +6,7 @@
 //! Reading the whole run first is what keeps dates, IPs, versions and the
 //! groups of a card number from matching: their run has another shape.
 
-use super::bounds::{has_digits, next_char, prev_char};
+use super::bounds::{next_char, prev_char};
 use super::{candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::text::Text;
@@ -105,7 +105,7 @@ impl PhoneDetector {
 impl Detector for PhoneDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_digits(text, MIN_DIGITS) {
+        if !shared.has_digits(MIN_DIGITS) {
             return;
         }
         let mut run = Run::default();

@@ -2,7 +2,7 @@
 //! Russian national identifiers: the taxpayer number (ИНН) and the
 //! insurance number (СНИЛС), both confirmed by their official checksums.
 
-use super::bounds::{captures_at_runs, has_digits, numeric_bounds_ok};
+use super::bounds::{captures_at_runs, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -47,7 +47,7 @@ impl InnDetector {
 impl Detector for InnDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_digits(text, 10) {
+        if !shared.has_digits(10) {
             return;
         }
         for (start, end) in shared.digit_sequences() {
@@ -123,7 +123,7 @@ impl SnilsDetector {
 impl Detector for SnilsDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_digits(text, 11) {
+        if !shared.has_digits(11) {
             return;
         }
         for (offset, caps) in captures_at_runs(

@@ -3,7 +3,7 @@
 //! never-issued areas, groups and serials refused; nine bare digits only
 //! next to "SSN" or "social security".
 
-use super::bounds::{captures_at_runs, has_digits, numeric_bounds_ok};
+use super::bounds::{captures_at_runs, numeric_bounds_ok};
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
@@ -41,7 +41,7 @@ impl SsnDetector {
 impl Detector for SsnDetector {
     fn detect_text(&self, shared: &Text<'_>, out: &mut Vec<Candidate>) {
         let text = shared.as_str();
-        if !has_digits(text, 9) {
+        if !shared.has_digits(9) {
             return;
         }
         for (offset, caps) in
