@@ -776,6 +776,11 @@ pub(crate) fn fold(text: &str) -> String {
     let mut out: Vec<u8> = vec![0; bytes.len() + 8];
     let mut len = 0;
     let mut rewritten = Vec::new();
+    // Four one-letter tokens with only separators between them: the only
+    // way to four one-letter words, which are joined (`i g n o r e`).
+    // Counted here, the words need no pass of their own (that pass was a
+    // seventh of the fold).
+    let (mut letters_in_a_row, mut may_spell_out) = (0u32, false);
     let mut i = 0;
     while i < bytes.len() {
         let (start, token_out) = (i, len);
@@ -825,6 +830,15 @@ pub(crate) fn fold(text: &str) -> String {
             }
             break;
         }
+        if i > start {
+            // Only a token of one letter folds to a one-letter word.
+            let one_letter = match i - start {
+                1 => seen == LETTER,
+                _ => seen == NON_ASCII && is_one_letter(bytes.get(start..i).unwrap_or_default()),
+            };
+            letters_in_a_row = if one_letter { letters_in_a_row + 1 } else { 0 };
+            may_spell_out |= letters_in_a_row >= 4;
+        }
         let plain = seen & (SIGN | NON_ASCII) == 0 && seen & LEET_MIX != LEET_MIX;
         if !plain {
             rewritten.clear();
@@ -862,6 +876,7 @@ pub(crate) fn fold(text: &str) -> String {
                 *slot = b'"';
             }
             len += 1;
+            letters_in_a_row = 0;
             continue;
         }
         // A separator, and the ASCII ones after it (indentation, padding):
@@ -888,7 +903,11 @@ pub(crate) fn fold(text: &str) -> String {
     // Only whole chars were copied, so this never fails; lossy just in case.
     let folded = String::from_utf8(out)
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
-    join_spelled_out(folded)
+    if may_spell_out {
+        join_spelled_out(folded)
+    } else {
+        folded
+    }
 }
 
 /// [`fold`]'s byte classes. An ASCII letter, digit, `@` or `$` continues a

@@ -133,6 +133,21 @@ proptest::proptest! {
         proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
     }
 
+    /// One-letter words among separators, quotes and other tokens: the
+    /// fold joins a run of four however the rules would.
+    #[test]
+    fn the_fold_joins_spelled_out_words_as_the_rules_do(
+        words in proptest::collection::vec("a|B|é|Ж|İ|ab|4|@|a@|\"|x1", 0..14),
+        separators in proptest::collection::vec(" |, |  |\n|\"|-", 1..6),
+    ) {
+        let mut text = String::new();
+        for (i, word) in words.iter().enumerate() {
+            text.push_str(word);
+            text.push_str(&separators[i % separators.len()]);
+        }
+        proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
+    }
+
     /// Long words (copied eight bytes at a time) and tokens whose lower
     /// case is longer than they are (`İ` is 2 bytes, `i̇` 3): the output
     /// outgrows the input.
