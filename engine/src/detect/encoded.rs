@@ -73,7 +73,9 @@ fn candidate_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
-fn is_alphabet(b: u8) -> bool {
+/// A byte of the base64 or base64url alphabet (the injection detector's
+/// payload search shares it).
+pub(crate) fn is_alphabet(b: u8) -> bool {
     ALPHABET[usize::from(b)]
 }
 

@@ -7,6 +7,7 @@
 //! bytes follows ([`next_window`]), so prose costs a few reads per word.
 //! They find exactly what the regexes in the tests find, leftmost first.
 
+use crate::detect::encoded::is_alphabet as is_base64;
 use crate::detect::lookahead::next_window;
 use std::ops::Range;
 
@@ -64,10 +65,6 @@ pub(super) fn hex_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
             }
         }
     })
-}
-
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')
 }
 
 /// An ASCII `\b` word byte.

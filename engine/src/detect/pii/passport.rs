@@ -109,7 +109,11 @@ const MIN_ID_DIGITS: usize = 2;
 /// text in wasm, is skipped. [`long_runs`] jumps between the places six
 /// such bytes follow, so lower-case prose costs a read or two per word.
 fn has_id_run(bytes: &[u8]) -> bool {
-    let in_run = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    /// Upper-case letters and digits: one load per byte read, not two
+    /// range tests.
+    const ID_RUN_BYTES: [bool; 256] =
+        crate::swar::byte_table!(b => b.is_ascii_uppercase() || b.is_ascii_digit());
+    let in_run = |b: u8| ID_RUN_BYTES[usize::from(b)];
     long_runs(bytes, MIN_ID, in_run).any(|(start, end)| {
         let run = bytes.get(start..end).unwrap_or_default();
         run.iter().filter(|b| b.is_ascii_digit()).count() >= MIN_ID_DIGITS
