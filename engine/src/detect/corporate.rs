@@ -121,7 +121,7 @@ impl InternalDomains {
         }
         let mut last_labels: Vec<String> = Vec::new();
         for name in exact.iter().chain(&suffixes) {
-            let last = name.rsplit('.').next().unwrap_or(name);
+            let last = last_label(name);
             if !last_labels.iter().any(|l| l == last) {
                 last_labels.push(last.to_string());
             }
@@ -134,7 +134,7 @@ impl InternalDomains {
     }
 
     fn is_internal(&self, host: &str) -> bool {
-        let last = host.rsplit('.').next().unwrap_or(host);
+        let last = last_label(host);
         if !self.last_labels.iter().any(|l| l == last) {
             return false;
         }
@@ -225,6 +225,16 @@ fn dotted_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// The label after a name's last dot (the whole name without one): a
+/// `memrchr`, where `rsplit('.')` cost ~180 instructions per dotted name
+/// of a text (callgrind).
+fn last_label(name: &str) -> &str {
+    match memchr::memrchr(b'.', name.as_bytes()) {
+        Some(dot) => name.get(dot + 1..).unwrap_or_default(),
+        None => name,
+    }
+}
+
 impl Detector for InternalDomains {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         let mut lower = String::new();
@@ -237,7 +247,7 @@ impl Detector for InternalDomains {
             let end = start + trimmed.len();
             // Most names end in no configured label: copied and lower-cased
             // only when one does.
-            let last = trimmed.rsplit('.').next().unwrap_or(trimmed);
+            let last = last_label(trimmed);
             if !self
                 .last_labels
                 .iter()
@@ -477,6 +487,13 @@ mod tests {
     use super::*;
     use crate::config::CorporateConfig;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn last_label_is_what_follows_the_last_dot(name in "[a.é-]{0,12}") {
+            prop_assert_eq!(last_label(&name), name.rsplit('.').next().unwrap_or(&name));
+        }
+    }
 
     proptest! {
         /// The mapped skeleton matches like [`skeleton`] (ASCII case aside)
