@@ -49,7 +49,7 @@ pub(crate) fn blobs(text: &str) -> Vec<Blob> {
 fn candidate_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(at) = next_window(bytes, i, MIN_RUN, |b| is_alphabet(b) || b == b'=') {
+    while let Some(at) = next_window(bytes, i, MIN_RUN, |b| ALPHABET_OR_PAD[usize::from(b)]) {
         i = at;
         // Stray padding (only `=` and alphabet bytes are ahead).
         if bytes.get(i) == Some(&b'=') {
@@ -83,6 +83,9 @@ pub(crate) fn is_alphabet(b: u8) -> bool {
 /// classified.
 const ALPHABET: [bool; 256] =
     byte_table!(b => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
+
+/// [`ALPHABET`] and the `=` of padding: what a run's window may hold.
+const ALPHABET_OR_PAD: [bool; 256] = byte_table!(b => ALPHABET[b as usize] || b == b'=');
 
 /// The run decoded as hex (even length, hex digits only) or else base64
 /// (standard or URL-safe, padding optional), if the result is printable text.

@@ -223,9 +223,19 @@ pub(super) fn captures_at_runs<'t>(
 ) -> impl Iterator<Item = (usize, Captures<'t>)> + 't {
     let bytes = text.as_bytes();
     let mut resume = 0;
+    // The lengths as bits: one shift per number instead of a slice search.
+    let len_bits = lens
+        .iter()
+        .filter_map(|&len| {
+            u32::try_from(len)
+                .ok()
+                .and_then(|len| 1u64.checked_shl(len))
+        })
+        .fold(0u64, |bits, bit| bits | bit);
+    let wanted = move |len: usize| len < 64 && len_bits >> len & 1 == 1;
     digit_sequences.filter_map(move |(start, end)| {
         // The length first: nearly every number fails it.
-        if !lens.contains(&(end - start)) || start < resume {
+        if !wanted(end - start) || start < resume {
             return None;
         }
         let after_word = start
