@@ -35,7 +35,7 @@ use super::normalize::Normalized;
 use super::pattern::LazyRegex;
 use crate::error::ConfigError;
 use crate::swar;
-use phrase_filter::PhraseFilter;
+use phrase_filter::{PhraseFilter, SecondPieceStarts};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_automata::{Anchored, Input, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -426,6 +426,11 @@ struct ExactPhrase {
     /// instructions per search of a 4 KiB page (callgrind), ~8 % of a new
     /// real-text request. `None`: searched over the whole text.
     gap_starts: Option<Box<[bool; 256]>>,
+    /// How far past a match's start its second piece (after the gap) can
+    /// begin in the single-spaced text: the first piece's longest match,
+    /// words one space apart, plus the gap's chars at four bytes each.
+    /// `None` when the first piece has no longest match.
+    second_reach: Option<usize>,
 }
 
 impl ExactPhrase {
@@ -441,12 +446,20 @@ impl ExactPhrase {
             weight,
             exact: LazyRegex::new(exact, path, compile_phrase),
             gap_starts,
+            second_reach: second_reach(pattern),
         }
     }
 
     /// The highest of `weigh(start)` over its matches in `folded`, leftmost
-    /// first, stopping at `self.weight` (0 without a match).
-    fn best(&self, folded: &str, weigh: impl Fn(usize) -> f64) -> f64 {
+    /// first, stopping at `self.weight` (0 without a match). `second`: what
+    /// the phrase filter noted of the text (see [`SecondPieceStarts`]).
+    fn best(
+        &self,
+        folded: &str,
+        second: &SecondPieceStarts,
+        index: usize,
+        weigh: impl Fn(usize) -> f64,
+    ) -> f64 {
         let Some(regex) = self.exact.get() else {
             return 0.0;
         };
@@ -461,6 +474,9 @@ impl ExactPhrase {
                 // anchored at the next such place past the last match, the
                 // search finds the match `find_iter` finds next.
                 let text = folded.as_bytes();
+                let near = self
+                    .second_reach
+                    .and_then(|reach| Some((second.of(index)?, reach)));
                 let mut next = 0;
                 for (at, &byte) in text.iter().enumerate() {
                     let word_before = at
@@ -469,6 +485,16 @@ impl ExactPhrase {
                         .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
                     if at < next || !first[usize::from(byte)] || word_before {
                         continue;
+                    }
+                    // No second piece within reach: no match starts here
+                    // (nearly every place in prose, where the search met
+                    // new states all along the gap).
+                    if let Some((near, reach)) = &near {
+                        let at = second.spaced_position(at);
+                        let after = near.partition_point(|&q| q <= at);
+                        if near.get(after).is_none_or(|&q| q > at + reach) {
+                            continue;
+                        }
                     }
                     let input = Input::new(folded).range(at..).anchored(Anchored::Yes);
                     if let Some(m) = regex.search(&input) {
@@ -485,6 +511,18 @@ impl ExactPhrase {
         }
         best
     }
+}
+
+/// [`ExactPhrase::second_reach`] of a phrase `pattern` (before folding):
+/// the longest match of its first piece, words one byte apart, plus four
+/// bytes per char of the `.{0,N}` gap after it.
+fn second_reach(pattern: &str) -> Option<usize> {
+    let pieces = phrase_filter::split_top_level_gaps(pattern);
+    let first = pieces.first().filter(|_| pieces.len() >= 2)?;
+    let gap = pattern.get(first.len()..)?.strip_prefix(".{0,")?;
+    let chars: usize = gap.get(..gap.find('}')?)?.parse().ok()?;
+    let hir = regex_automata::util::syntax::parse(&first.replace(' ', r#"[ "]"#)).ok()?;
+    Some(hir.properties().maximum_len()? + 4 * chars)
 }
 
 /// Whether each byte may start a match of `pattern`; `None` when that is
@@ -603,14 +641,15 @@ impl InjectionDetector {
     /// phrase (see [`PhraseFilter::flag`]).
     fn score_phrases(&self, folded: &str, scores: &mut [f64; KINDS.len()]) -> bool {
         let mut flagged = [false; PHRASES.len()];
-        let turned = self.filter.flag(folded, &mut flagged);
+        let mut second = SecondPieceStarts::default();
+        let turned = self.filter.flag_noting(folded, &mut flagged, &mut second);
         if !flagged.contains(&true) {
             return turned;
         }
         let discussion = self.discussion.is_match(folded);
-        let candidates = self.phrases.iter().zip(flagged).filter(|(_, f)| *f);
-        for (phrase, _) in candidates {
-            let mut best = phrase.best(folded, |start| {
+        let candidates = self.phrases.iter().zip(flagged).enumerate();
+        for (index, (phrase, _)) in candidates.filter(|(_, (_, f))| *f) {
+            let mut best = phrase.best(folded, &second, index, |start| {
                 if self.is_mention(folded, start) {
                     phrase.weight * MENTION_DISCOUNT
                 } else {

@@ -64,6 +64,50 @@ struct Part {
     starts: Option<Literals>,
     /// Per literal of `starts`: [`PIECE_START`] and/or [`EXTRA_START`].
     start_kinds: Vec<u8>,
+    /// (phrase, its second piece's pattern id) for the phrases cut at a gap
+    /// whose first piece starts them: where that piece matches is noted
+    /// for [`SecondPieceStarts`].
+    tracked: Vec<(usize, PatternID)>,
+}
+
+/// Where the second piece of each phrase cut at a gap matches, as the set
+/// saw it in the single-spaced text: every place where the exact phrase's
+/// part after the gap can begin is among them. A gapped phrase is then
+/// searched only where its second piece follows within reach.
+#[derive(Default)]
+pub(super) struct SecondPieceStarts {
+    /// (phrase, start in the single-spaced text): a phrase is in one part,
+    /// which notes its starts in order.
+    starts: Vec<(usize, usize)>,
+    /// How the folded text maps to the single-spaced one (see
+    /// [`single_spaced`]).
+    shifts: Vec<(usize, usize)>,
+    /// False when the set searched the whole text: nothing is known.
+    known: bool,
+}
+
+impl SecondPieceStarts {
+    /// The starts of `phrase`'s second piece, in the single-spaced text, in
+    /// order; `None` when not known.
+    pub(super) fn of(&self, phrase: usize) -> Option<Vec<usize>> {
+        self.known.then(|| {
+            self.starts
+                .iter()
+                .filter(|(p, _)| *p == phrase)
+                .map(|(_, start)| *start)
+                .collect()
+        })
+    }
+
+    /// Where the folded text's byte `at` is in the single-spaced text, for
+    /// a byte outside a separator run.
+    pub(super) fn spaced_position(&self, at: usize) -> usize {
+        let runs_before = self.shifts.partition_point(|&(copied, _)| copied <= at);
+        match runs_before.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some(&(_, removed)) => at - removed.min(at),
+            None => at,
+        }
+    }
 }
 
 /// A start literal that begins a piece: the set runs there.
@@ -104,12 +148,28 @@ impl PhraseFilter {
     /// search looks for, and English text almost never holds one at a word
     /// boundary. The non-ASCII phrases hold no Latin letter, so rot13
     /// leaves them as they are: a text that may hold one may hold it turned.
+    #[cfg(test)]
     pub(super) fn flag(&self, folded: &str, flagged: &mut [bool]) -> bool {
-        let spaced = single_spaced(folded);
+        self.flag_noting(folded, flagged, &mut SecondPieceStarts::default())
+    }
+
+    /// [`PhraseFilter::flag`], noting where gapped phrases' second pieces
+    /// match (see [`SecondPieceStarts`]).
+    pub(super) fn flag_noting(
+        &self,
+        folded: &str,
+        flagged: &mut [bool],
+        second: &mut SecondPieceStarts,
+    ) -> bool {
+        second.starts.clear();
+        let spaced = single_spaced(folded, &mut second.shifts);
+        let seen = self.ascii.flag(&spaced, flagged, &mut second.starts);
+        second.known = seen.is_some();
         // Without its starts the set saw no position: the gate stays open.
-        let mut turned = !self.turned_gate || self.ascii.flag(&spaced, flagged).unwrap_or(true);
+        let mut turned = !self.turned_gate || seen.unwrap_or(true);
         if self.may_hold_non_ascii_phrase(spaced.as_bytes()) {
-            self.non_ascii.flag(&spaced, flagged);
+            let non_ascii = self.non_ascii.flag(&spaced, flagged, &mut second.starts);
+            second.known &= non_ascii.is_some();
             turned = true;
         }
         turned
@@ -165,6 +225,12 @@ impl Part {
     /// The set of `pieces`; its starts search also finds `extra_starts`.
     fn new(pieces: Pieces, extra_starts: &[Vec<u8>]) -> Result<Part, ConfigError> {
         let prefilters = pieces.patterns;
+        let tracked = pieces
+            .phrases
+            .iter()
+            .filter(|(_, range, starts_phrase)| *starts_phrase && range.len() >= 2)
+            .filter_map(|(phrase, range, _)| Some((*phrase, PatternID::new(range.start + 1).ok()?)))
+            .collect();
         let phrases = pieces
             .phrases
             .into_iter()
@@ -210,15 +276,23 @@ impl Part {
             phrases,
             starts,
             start_kinds,
+            tracked,
         })
     }
 
-    /// Flags the phrases all of whose pieces match `spaced`, and says
-    /// whether one of the extra starts begins a word of it; `None` when
-    /// it searched the whole text instead.
-    fn flag(&self, spaced: &str, flagged: &mut [bool]) -> Option<bool> {
+    /// Flags the phrases all of whose pieces match `spaced`, notes where
+    /// the tracked second pieces match, and says whether one of the extra
+    /// starts begins a word of it; `None` when it searched the whole text
+    /// instead.
+    fn flag(
+        &self,
+        spaced: &str,
+        flagged: &mut [bool],
+        second: &mut Vec<(usize, usize)>,
+    ) -> Option<bool> {
         let mut hits = PatternSet::new(self.set.pattern_len());
-        let extra_seen = self.find_pieces(spaced, &mut hits);
+        let mut piece_starts = Vec::new();
+        let extra_seen = self.find_pieces(spaced, &mut hits, &mut piece_starts);
         if hits.is_empty() {
             return extra_seen;
         }
@@ -228,6 +302,29 @@ impl Part {
                 .all(|piece| PatternID::new(piece).is_ok_and(|id| hits.contains(id)));
             if all_hit && let Some(slot) = flagged.get_mut(*phrase) {
                 *slot = true;
+            }
+        }
+        // Where a gapped phrase's second piece matches, only for the phrases
+        // that may match (a few texts in a hundred): the set runs again at
+        // each start, one start at a time.
+        let tracked: Vec<&(usize, PatternID)> = self
+            .tracked
+            .iter()
+            .filter(|(phrase, _)| flagged.get(*phrase) == Some(&true))
+            .collect();
+        if !tracked.is_empty() {
+            let mut here = PatternSet::new(self.set.pattern_len());
+            for &start in &piece_starts {
+                let input = Input::new(spaced)
+                    .span(start..spaced.len())
+                    .anchored(Anchored::Yes);
+                self.set.which_overlapping_matches(&input, &mut here);
+                for &&(phrase, id) in &tracked {
+                    if here.contains(id) {
+                        second.push((phrase, start));
+                    }
+                }
+                here.clear();
             }
         }
         extra_seen
@@ -240,26 +337,30 @@ impl Part {
     /// whole text). A piece matches only where one of its starts is: the
     /// set runs anchored there and stops as soon as no piece can go on, a
     /// few bytes on.
-    fn find_pieces(&self, spaced: &str, hits: &mut PatternSet) -> Option<bool> {
+    fn find_pieces(
+        &self,
+        spaced: &str,
+        hits: &mut PatternSet,
+        piece_starts: &mut Vec<usize>,
+    ) -> Option<bool> {
         let Some(starts) = &self.starts else {
             self.set
                 .which_overlapping_matches(&Input::new(spaced), hits);
             return None;
         };
         let text = spaced.as_bytes();
-        let mut piece_starts = Vec::new();
         let mut extra_seen = false;
         starts.for_each(text, |literal, start, _| {
             let kind = self.start_kinds.get(literal).copied().unwrap_or(0);
             if kind & PIECE_START != 0 {
-                insert_once(&mut piece_starts, start);
+                insert_once(piece_starts, start);
             }
             if kind & EXTRA_START != 0 {
                 let before = start.checked_sub(1).and_then(|i| text.get(i));
                 extra_seen |= !before.is_some_and(u8::is_ascii_alphanumeric);
             }
         });
-        for start in piece_starts {
+        for &start in piece_starts.iter() {
             let input = Input::new(spaced)
                 .span(start..spaced.len())
                 .anchored(Anchored::Yes);
@@ -415,7 +516,12 @@ pub(super) fn rot13_byte(byte: u8) -> u8 {
 /// fold leaves single spaces but around quotes and a lone `$` or `@` (shell
 /// text), so only those runs are rewritten, found by byte searches; a text
 /// without any comes back as it is.
-pub(super) fn single_spaced(folded: &str) -> Cow<'_, str> {
+///
+/// `shifts` gets, for each run shortened, the folded text's offset after it
+/// and how many bytes shorter the copy is from there on: a byte at or past
+/// the offset and outside a run is that many bytes earlier in the copy.
+pub(super) fn single_spaced<'f>(folded: &'f str, shifts: &mut Vec<(usize, usize)>) -> Cow<'f, str> {
+    shifts.clear();
     let bytes = folded.as_bytes();
     let double_space = memchr::memmem::Finder::new(b"  ");
     let quote_from = |from: usize| Some(from + memchr::memchr(b'"', bytes.get(from..)?)?);
@@ -433,6 +539,7 @@ pub(super) fn single_spaced(folded: &str) -> Cow<'_, str> {
         }
         let rest = bytes.get(run..).unwrap_or_default();
         copied = run + rest.iter().take_while(|&&b| b == b' ' || b == b'"').count();
+        shifts.push((copied, copied - out.len()));
         if quote.is_some_and(|at| at < copied) {
             quote = quote_from(copied);
         }
@@ -445,7 +552,7 @@ pub(super) fn single_spaced(folded: &str) -> Cow<'_, str> {
 }
 
 /// `pattern` cut at each bounded gap (`.{0,N}`) outside any group.
-fn split_top_level_gaps(pattern: &str) -> Vec<&str> {
+pub(super) fn split_top_level_gaps(pattern: &str) -> Vec<&str> {
     let bytes = pattern.as_bytes();
     let mut pieces = Vec::new();
     let (mut depth, mut in_class, mut start, mut at) = (0usize, false, 0, 0);
@@ -623,7 +730,17 @@ mod tests {
                     c => plain.push(c),
                 }
             }
-            proptest::prop_assert_eq!(single_spaced(&text), plain);
+            let mut shifts = Vec::new();
+            let spaced = single_spaced(&text, &mut shifts);
+            proptest::prop_assert_eq!(&spaced, &plain);
+            // Every byte outside a run is where the shifts say.
+            let second = SecondPieceStarts { shifts, ..Default::default() };
+            for (at, byte) in text.bytes().enumerate() {
+                if byte != b' ' && byte != b'"' {
+                    let moved = second.spaced_position(at);
+                    proptest::prop_assert_eq!(spaced.as_bytes().get(moved), Some(&byte), "{}", at);
+                }
+            }
         }
     }
 

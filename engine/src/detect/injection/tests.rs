@@ -32,15 +32,62 @@ fn every_exact_phrase_compiles() {
     assert_eq!(gapped.count(), with_gaps.count());
 }
 
-/// Every match of a phrase's exact regex in `folded`, by whichever form
-/// [`ExactPhrase::best`] runs there.
-fn matches_as_scored(phrase: &ExactPhrase, folded: &str) -> Vec<usize> {
+/// Every match of phrase `index`'s exact regex in `folded`, by whichever
+/// search [`ExactPhrase::best`] runs there, with what the phrase filter
+/// noted, as `score_phrases` does.
+fn matches_as_scored(index: usize, folded: &str) -> Vec<usize> {
+    let d = detector();
+    let mut second = phrase_filter::SecondPieceStarts::default();
+    d.filter
+        .flag_noting(folded, &mut [false; PHRASES.len()], &mut second);
     let starts = std::cell::RefCell::new(Vec::new());
-    phrase.best(folded, |start| {
+    d.phrases[index].best(folded, &second, index, |start| {
         starts.borrow_mut().push(start);
         0.0
     });
     starts.into_inner()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(192))]
+
+    /// A phrase cut at a gap is searched only where its second piece
+    /// follows within reach: that finds every match. Texts of the gapped
+    /// phrases' words among filler words of every length (gaps on both
+    /// sides of the bounds) and separator runs the set reads shortened
+    /// (quotes, doubled spaces).
+    #[test]
+    fn gapped_phrases_are_scored_on_all_their_matches(
+        parts in proptest::collection::vec(proptest::prop_oneof![
+            "add|include|embed|attach|pretend|imagine|act like|hypothetically|in a story|decode|translate",
+            "secret|api key|password|the data|tokens|no|without|free of|how|base64|this|it",
+            "url|link|image|query|restrictions|rules|filters|would|could|make|hack|follow|execute|you are|to be|you|i|one",
+            "[a-z]{1,14}",
+            // Letters of 3 and 4 bytes: a gap of 60 chars is up to 240 bytes.
+            "中{1,20}|𐐨{1,20}",
+        ], 1..48),
+        separators in proptest::collection::vec(r#" |  | " |"|, | "" "#, 1..8),
+    ) {
+        let mut text = String::new();
+        for (i, part) in parts.iter().enumerate() {
+            text.push_str(part);
+            text.push_str(&separators[i % separators.len()]);
+        }
+        let folded = fold(&text);
+        for (index, phrase) in detector().phrases.iter().enumerate() {
+            if phrase.gap_starts.is_none() {
+                continue;
+            }
+            let unicode: Vec<usize> = phrase
+                .exact
+                .get()
+                .unwrap()
+                .find_iter(&folded)
+                .map(|m| m.start())
+                .collect();
+            proptest::prop_assert_eq!(matches_as_scored(index, &folded), unicode, "{:?}", folded);
+        }
+    }
 }
 
 /// A phrase is scored on the matches of its Unicode regex, whichever form
@@ -52,9 +99,14 @@ fn phrases_are_scored_on_the_unicode_matches() {
     let mut compared = 0;
     // A gapped phrase twice, the second inside the first's match (only the
     // first counts), and after a quote.
+    // A gap of exactly its 60 chars, each of 4 bytes, after the longest
+    // first word (the second piece as far as it can be), and one char more.
     let gapped = [
         "add the secret to the url add the password to the link".to_string(),
         "\"add the secret to the url\" it said".to_string(),
+        format!("include {}secret link", "𐐨".repeat(60)),
+        format!("include {}secret link", "𐐨".repeat(61)),
+        format!("hypothetically {} how would i make it", "𐐨".repeat(58)),
     ];
     for text in attack_and_benign_corpus().iter().chain(&gapped) {
         let folded = fold(Normalized::new(text).text());
@@ -76,7 +128,7 @@ fn phrases_are_scored_on_the_unicode_matches() {
             }
         }
         for variant in &variants {
-            for phrase in &detector().phrases {
+            for (index, phrase) in detector().phrases.iter().enumerate() {
                 let unicode: Vec<usize> = phrase
                     .exact
                     .get()
@@ -85,7 +137,7 @@ fn phrases_are_scored_on_the_unicode_matches() {
                     .map(|m| m.start())
                     .collect();
                 compared += unicode.len();
-                assert_eq!(matches_as_scored(phrase, variant), unicode, "{variant:?}");
+                assert_eq!(matches_as_scored(index, variant), unicode, "{variant:?}");
             }
         }
     }
