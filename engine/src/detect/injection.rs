@@ -518,7 +518,12 @@ impl ExactPhrase {
 /// bytes per char of the `.{0,N}` gap after it.
 fn second_reach(pattern: &str) -> Option<usize> {
     let pieces = phrase_filter::split_top_level_gaps(pattern);
-    let first = pieces.first().filter(|_| pieces.len() >= 2)?;
+    // As the filter notes them: a first piece starting the phrase and the
+    // second right after the first gap (no gap next to another).
+    let (first, second) = (pieces.first()?, pieces.get(1)?);
+    if first.trim().is_empty() || second.trim().is_empty() {
+        return None;
+    }
     let gap = pattern.get(first.len()..)?.strip_prefix(".{0,")?;
     let chars: usize = gap.get(..gap.find('}')?)?.parse().ok()?;
     let hir = regex_automata::util::syntax::parse(&first.replace(' ', r#"[ "]"#)).ok()?;

@@ -32,6 +32,16 @@ fn every_exact_phrase_compiles() {
     assert_eq!(gapped.count(), with_gaps.count());
 }
 
+/// A gap at a phrase's start or two gaps in a row: no reach (the filter
+/// notes no second piece for such a phrase, or another one).
+#[test]
+fn second_reach_needs_a_first_piece_and_a_second_right_after_the_gap() {
+    assert_eq!(second_reach("(add|put) .{0,60}secret"), Some(4 + 240));
+    assert_eq!(second_reach(".{0,5}add .{0,60}secret"), None);
+    assert_eq!(second_reach("add .{0,5}.{0,60}secret"), None);
+    assert_eq!(second_reach("add secret"), None);
+}
+
 /// Every match of phrase `index`'s exact regex in `folded`, by whichever
 /// search [`ExactPhrase::best`] runs there, with what the phrase filter
 /// noted, as `score_phrases` does.
