@@ -482,7 +482,7 @@ impl ExactPhrase {
                     let word_before = at
                         .checked_sub(1)
                         .and_then(|i| text.get(i))
-                        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+                        .is_some_and(|&b| blobs::is_word(b));
                     if at < next || !first[usize::from(byte)] || word_before {
                         continue;
                     }
@@ -524,8 +524,7 @@ fn second_reach(pattern: &str) -> Option<usize> {
     if first.trim().is_empty() || second.trim().is_empty() {
         return None;
     }
-    let gap = pattern.get(first.len()..)?.strip_prefix(".{0,")?;
-    let chars: usize = gap.get(..gap.find('}')?)?.parse().ok()?;
+    let (_, chars) = phrase_filter::gap(pattern.get(first.len()..)?)?;
     let hir = regex_automata::util::syntax::parse(&first.replace(' ', r#"[ "]"#)).ok()?;
     Some(hir.properties().maximum_len()? + 4 * chars)
 }

@@ -68,7 +68,7 @@ pub(super) fn hex_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 }
 
 /// An ASCII `\b` word byte.
-fn is_word(b: u8) -> bool {
+pub(super) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 

@@ -581,9 +581,19 @@ pub(super) fn split_top_level_gaps(pattern: &str) -> Vec<&str> {
 
 /// The length of the bounded gap `.{0,N}` that `text` starts with.
 fn gap_len(text: &str) -> Option<usize> {
+    gap(text).map(|(len, _)| len)
+}
+
+/// The bounded gap `.{0,N}` that `text` starts with: its length as
+/// written, and `N`.
+pub(super) fn gap(text: &str) -> Option<(usize, usize)> {
     let digits = text.strip_prefix(".{0,")?;
     let count = digits.bytes().take_while(u8::is_ascii_digit).count();
-    (count > 0 && digits[count..].starts_with('}')).then_some(4 + count + 1)
+    let chars = digits.get(..count)?.parse().ok()?;
+    digits
+        .get(count..)?
+        .starts_with('}')
+        .then_some((4 + count + 1, chars))
 }
 
 /// `pattern` with every `.{0,N}` read as `.*`: a superset.
