@@ -17,13 +17,18 @@ use std::collections::VecDeque;
 const MAX_STATES: usize = 1 << 20;
 /// Texts shorter than four of these are walked in one piece.
 const MIN_LANE_BYTES: usize = 64;
+/// Set in a transition that enters a match state: the walk tests a sign
+/// instead of comparing with a bound it would keep in a register (the
+/// four-lane walk ran out of them). A masked index drops it.
+const MATCH: u32 = 1 << 31;
 
 pub(crate) struct Literals {
     /// Byte → class; ASCII upper case maps to the lower-case letter's class.
     classes: [u8; 256],
-    /// `state + class` → next state; states are premultiplied by `stride`.
+    /// `state + class` → next state; states are premultiplied by `stride`
+    /// and carry [`MATCH`] when they end at least one literal.
     transitions: Vec<u32>,
-    /// States at or past this one end at least one literal.
+    /// Match states are this one and those after it.
     first_match: u32,
     stride: usize,
     /// Per match state (`(state - first_match) / stride`), its range in
@@ -101,8 +106,8 @@ impl Literals {
             for (k, byte) in [q0[at], q1[at], q2[at], q3[at]].into_iter().enumerate() {
                 let state = &mut states[k];
                 *state = self.step_in(table, *state, byte);
-                if *state >= self.first_match {
-                    hits[k].push((*state, starts[k] + at + 1));
+                if *state & MATCH != 0 {
+                    note_hit(&mut hits[k], *state, starts[k] + at + 1);
                 }
             }
         }
@@ -139,7 +144,7 @@ impl Literals {
         let table = self.table();
         for (at, &byte) in bytes.iter().enumerate() {
             *state = self.step_in(table, *state, byte);
-            if *state >= self.first_match {
+            if *state & MATCH != 0 {
                 hit(*state, offset + at + 1);
             }
         }
@@ -147,7 +152,7 @@ impl Literals {
 
     #[cold]
     fn report(&self, state: u32, end: usize, found: &mut dyn FnMut(usize, usize, usize)) {
-        let index = ((state - self.first_match) as usize) / self.stride;
+        let index = ((state & !MATCH).saturating_sub(self.first_match) as usize) / self.stride;
         let Some(&(from, to)) = self.match_ranges.get(index) else {
             return;
         };
@@ -161,6 +166,13 @@ impl Literals {
             found(literal, end.saturating_sub(length), end);
         }
     }
+}
+
+/// Out of line: the four-lane walk's registers stay its own.
+#[cold]
+#[inline(never)]
+fn note_hit(hits: &mut Vec<(u32, usize)>, state: u32, end: usize) {
+    hits.push((state, end));
 }
 
 /// One class per byte that occurs in a literal, and class 0 for the rest;
@@ -299,11 +311,14 @@ impl Trie {
                 };
             }
         }
+        let first_match = (plain.len() * class_count) as u32;
         let mut transitions = vec![0u32; (states * class_count).next_power_of_two()];
         for old in 0..states {
             let row = renumbered[old] as usize;
             for class in 0..class_count {
-                transitions[row + class] = renumbered[delta[old * class_count + class] as usize];
+                let target = renumbered[delta[old * class_count + class] as usize];
+                let flag = if target >= first_match { MATCH } else { 0 };
+                transitions[row + class] = target | flag;
             }
         }
         let mut match_ranges = Vec::with_capacity(matching.len());
@@ -317,7 +332,7 @@ impl Trie {
             classes,
             mask: transitions.len() - 1,
             transitions,
-            first_match: (plain.len() * class_count) as u32,
+            first_match,
             stride: class_count,
             match_ranges,
             matches,
