@@ -56,20 +56,36 @@ pub(super) fn may_hold_marker(text: &str) -> bool {
     })
 }
 
-/// The `<` or `[` at `at` can open a marker: `<|`, `</` or `<s` (`S`, `ſ`:
-/// `(?i)`; the second `<` of `<<SYS>>` is one), `[I` or `[/` (`[INST]` is
-/// case-sensitive). Real text has other angle brackets (`<user@host>`,
-/// `a < b`) far more often.
+/// The `<` or `[` at `at` can open a marker: `<|`, `</` or `<sys` (any
+/// case, `ſ` for `s`: `(?i)`; the second `<` of `<<SYS>>` is one), `[I` or
+/// `[/` (`[INST]` is case-sensitive). Real text has other angle brackets
+/// far more often: `a < b`, and in changelogs an address in every
+/// signature (`<stefan@…>` opened the marker set's pass over a fifth of
+/// the pages when a `<s` was enough).
 fn opens_marker(bytes: &[u8], at: usize) -> bool {
     let next = bytes.get(at + 1).copied();
     match bytes.get(at) {
         Some(b'<') => {
-            matches!(next, Some(b'|' | b'/' | b's' | b'S'))
-                || bytes.get(at + 1..at + 3) == Some("ſ".as_bytes())
+            matches!(next, Some(b'|' | b'/'))
+                || starts_with_folded(bytes.get(at + 1..).unwrap_or_default(), b"sys")
         }
         Some(b'[') => matches!(next, Some(b'I' | b'/')),
         _ => false,
     }
+}
+
+/// `bytes` starts with `word` (lower-case ASCII), compared as `(?i)` does.
+fn starts_with_folded(bytes: &[u8], word: &[u8]) -> bool {
+    let mut rest = bytes;
+    word.iter().all(|&w| {
+        let (matched, len) = match rest {
+            [b, ..] if b.to_ascii_lowercase() == w => (true, 1),
+            [0xC5, 0xBF, ..] => (w == b's', 2),
+            _ => (false, 0),
+        };
+        rest = rest.get(len..).unwrap_or_default();
+        matched
+    })
 }
 
 /// `text` ends with `word` (lower-case ASCII), compared as `(?i)` does.
@@ -110,6 +126,8 @@ mod tests {
             "[/INST] done",
             "<<SYS>>",
             "<ſyſtem>",
+            "<SyS>",
+            "<system_prompt>",
         ] {
             assert!(marker_set().is_match(text), "{text}");
             assert!(may_hold_marker(text), "{text}");
@@ -119,6 +137,7 @@ mod tests {
             "The agent, Mia, booked it: two rooms.",
             "no separators here at all",
             "Fixed by <jane@example.org>; a < b, [1] and [x]",
+            "-- Stefan <stefan@example.org>, <sy <ſ <Sy",
         ] {
             assert!(!may_hold_marker(text), "{text}");
         }
@@ -159,6 +178,10 @@ mod tests {
             "INST",
             "SYS",
             "sys",
+            "sy",
+            "s",
+            "Y",
+            "ſ",
             "ſyſtem",
             "the",
             "x",
