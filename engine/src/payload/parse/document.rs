@@ -271,7 +271,16 @@ impl Parser<'_> {
                     });
                 }
                 Some(b'\\') => {
-                    let out = escaped.get_or_insert_with(String::new);
+                    // Sized once, up to the next `"` (the string's end
+                    // unless it holds an escaped quote): prose escapes a
+                    // line break every few dozen bytes, and growing the
+                    // copy by doubling cost more than the search.
+                    let out = escaped.get_or_insert_with(|| {
+                        let rest = self.bytes.get(end..).unwrap_or_default();
+                        String::with_capacity(
+                            piece.len() + memchr::memchr(b'"', rest).unwrap_or(rest.len()),
+                        )
+                    });
                     out.push_str(piece);
                     self.at += 1;
                     self.escape(out)?;
