@@ -324,9 +324,8 @@ fn per_value_copies(text: &str, values: &[(&str, usize)]) -> Vec<(usize, usize)>
     // new real-text request in reallocations, callgrind).
     let mut copies = Vec::with_capacity(values.len() * 2);
     for (i, (value, _)) in values.iter().enumerate() {
-        copies.extend(
-            memchr::memmem::find_iter(text.as_bytes(), value.as_bytes()).map(|at| (i, at)),
-        );
+        copies
+            .extend(memchr::memmem::find_iter(text.as_bytes(), value.as_bytes()).map(|at| (i, at)));
     }
     copies
 }

@@ -6,11 +6,11 @@
 
 use super::bounds::{next_char, prev_char};
 use super::{builtin_path, candidate};
-use crate::detect::pattern::compile;
+use crate::detect::pattern::{LazyRegex, compile};
 use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
 use crate::error::ConfigError;
-use regex::Regex;
+use crate::swar::byte_table;
 
 pub(super) const ID: &str = "email";
 const SCORE: f64 = 0.95;
@@ -33,7 +33,9 @@ const FILE_EXTENSIONS: &[&str] = &[
 const LONGEST_EXTENSION: usize = 5;
 
 pub(super) struct EmailDetector {
-    regex: Regex,
+    /// What [`ascii_address_spans`] reads by hand; run only where it
+    /// cannot (non-ASCII next to an address), so compiled on first use.
+    regex: LazyRegex,
 }
 
 impl EmailDetector {
@@ -41,10 +43,12 @@ impl EmailDetector {
         // Local part: dot-separated atoms of letters, digits and `_%+'-`
         // (the practical subset; quoted local parts are not supported).
         // Domain: dot-separated labels; the last one is checked in code.
-        let regex = compile(
-            r"[\p{L}\p{N}_%+'-]+(?:\.[\p{L}\p{N}_%+'-]+)*@(?:[\p{L}\p{N}-]+\.)+[\p{L}\p{N}-]+",
-            &builtin_path(ID),
-        )?;
+        let regex = LazyRegex::new(
+            r"[\p{L}\p{N}_%+'-]+(?:\.[\p{L}\p{N}_%+'-]+)*@(?:[\p{L}\p{N}-]+\.)+[\p{L}\p{N}-]+"
+                .to_owned(),
+            builtin_path(ID),
+            compile,
+        );
         Ok(EmailDetector { regex })
     }
 }
@@ -56,15 +60,120 @@ impl Detector for EmailDetector {
         if memchr::memchr(b'@', text.as_bytes()).is_none() {
             return;
         }
-        for m in self.regex.find_iter(text) {
+        let spans = ascii_address_spans(text.as_bytes()).unwrap_or_else(|| {
+            self.regex.get().map_or_else(Vec::new, |regex| {
+                regex
+                    .find_iter(text)
+                    .map(|m| (m.start(), m.end()))
+                    .collect()
+            })
+        });
+        for (start, end) in spans {
             // A leading quote or sign belongs to the surrounding text.
-            let trimmed = m.as_str().trim_start_matches(['\'', '+', '-', '%']);
-            let start = m.end() - trimmed.len();
-            if is_email(text, start, m.end()) {
-                out.push(candidate(start, m.end(), ID, SCORE, priority::GENERIC));
+            let found = text.get(start..end).unwrap_or_default();
+            let trimmed = found.trim_start_matches(['\'', '+', '-', '%']);
+            let start = end - trimmed.len();
+            if is_email(text, start, end) {
+                out.push(candidate(start, end, ID, SCORE, priority::GENERIC));
             }
         }
     }
+}
+
+/// A local part's ASCII chars in the regex (`[\p{L}\p{N}_%+'-]`).
+const LOCAL: [bool; 256] =
+    byte_table!(b => b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'+' | b'\'' | b'-'));
+/// A domain label's ASCII chars in the regex (`[\p{L}\p{N}-]`).
+const DOMAIN: [bool; 256] = byte_table!(b => b.is_ascii_alphanumeric() || b == b'-');
+
+/// A char whose class only the regex knows: the regex's letters are
+/// `\p{L}`, which `char::is_alphabetic` is not (it adds marks and
+/// symbols such as `ⓐ`).
+struct NotAscii;
+
+/// The matches of the address regex in `bytes` (leftmost first, without
+/// overlap, as `find_iter` gives them), read around each `@` instead: the
+/// regex crate's search for this pattern (a reverse search from each `@`,
+/// then a forward one, through lazy DFAs of its Unicode classes) was most
+/// of the detector, and changelogs hold an address every few lines.
+/// `None` when a non-ASCII char borders a local part or a label: then the
+/// regex decides.
+fn ascii_address_spans(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::new();
+    // Where the regex's next search starts: the end of its last match.
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'@', bytes) {
+        let Some(start) = local_start(bytes, at, from).ok()? else {
+            continue;
+        };
+        let Some(end) = domain_end(bytes, at + 1).ok()? else {
+            continue;
+        };
+        spans.push((start, end));
+        from = end;
+    }
+    Some(spans)
+}
+
+/// The first place at or after `from` where `L+(\.L+)*` runs up to the
+/// `@` at `at` (`L`: [`LOCAL`]): every later start in that chain ends at
+/// the same `@`, and no chain crosses an `@`.
+fn local_start(bytes: &[u8], at: usize, from: usize) -> Result<Option<usize>, NotAscii> {
+    let class = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    let mut start = None;
+    let mut end = at;
+    loop {
+        let mut i = end;
+        while i > from && LOCAL[usize::from(class(i - 1))] {
+            i -= 1;
+        }
+        if i > from && class(i - 1) >= 0x80 {
+            return Err(NotAscii);
+        }
+        if i == end {
+            return Ok(start);
+        }
+        start = Some(i);
+        // `a.b`: a dot with a local char before it joins another run.
+        if i >= from + 2 && class(i - 1) == b'.' {
+            match class(i - 2) {
+                b if LOCAL[usize::from(b)] => end = i - 1,
+                0x80.. => return Err(NotAscii),
+                _ => return Ok(start),
+            }
+        } else {
+            return Ok(start);
+        }
+    }
+}
+
+/// Where `(D+\.)+D+` (`D`: [`DOMAIN`]) matching from `from` ends, greedily:
+/// at the last label of the longest run of labels joined by single dots;
+/// `None` for fewer than two labels.
+fn domain_end(bytes: &[u8], from: usize) -> Result<Option<usize>, NotAscii> {
+    let run_end = |mut i: usize| {
+        while bytes.get(i).is_some_and(|&b| DOMAIN[usize::from(b)]) {
+            i += 1;
+        }
+        match bytes.get(i) {
+            Some(0x80..) => Err(NotAscii),
+            _ => Ok(i),
+        }
+    };
+    let mut end = run_end(from)?;
+    if end == from {
+        return Ok(None);
+    }
+    let mut labels = 1;
+    while bytes.get(end) == Some(&b'.') {
+        let next = run_end(end + 1)?;
+        if next == end + 1 {
+            break;
+        }
+        end = next;
+        labels += 1;
+    }
+    Ok((labels >= 2).then_some(end))
 }
 
 /// Checks a regex match `start..end` of `text` beyond its shape.
@@ -204,6 +313,63 @@ mod tests {
         for other in ["com", "org", "", "p", "woff22", "рф", "jpég"] {
             assert!(!is_file_extension(other), "{other}");
         }
+    }
+
+    fn regex_spans(text: &str) -> Vec<(usize, usize)> {
+        let d = EmailDetector::new().unwrap();
+        d.regex
+            .get()
+            .unwrap()
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Read around each `@`, the regex's matches, whatever the local
+        /// parts, dots, labels and their neighbours; non-ASCII next to an
+        /// address leaves it to the regex.
+        #[test]
+        fn addresses_are_found_as_the_regex_finds_them(
+            text in "([a-c0-9]{1,3}|[._%+'@-]|@|\\.|\\.\\.| |:|/|<|>|é|ⓐ|\u{301})*",
+        ) {
+            let spans = ascii_address_spans(text.as_bytes());
+            match spans {
+                Some(spans) => proptest::prop_assert_eq!(spans, regex_spans(&text), "{:?}", text),
+                None => proptest::prop_assert!(!text.is_ascii()),
+            }
+        }
+    }
+
+    #[test]
+    fn addresses_by_hand_and_by_regex_on_shapes() {
+        for text in [
+            "a@b.c",
+            "x..a@b.c d@e",
+            "a@b@c.d",
+            "a@b.c.d@e.f g@h.i",
+            "@a@b.cc",
+            "a.@b.c",
+            "a@b..c.d",
+            "a@b.c.",
+            "'-a+b%c_d'@x-y.z-",
+            "jane.doe@example.com, <ops@mail.example.co.uk>",
+        ] {
+            assert_eq!(
+                ascii_address_spans(text.as_bytes()),
+                Some(regex_spans(text)),
+                "{text}"
+            );
+        }
+        for text in ["é@b.c", "a@bé.c", "a@b.é", "éa.b@c.d", "aé@b.c"] {
+            assert_eq!(ascii_address_spans(text.as_bytes()), None, "{text}");
+        }
+        // Far from the addresses, non-ASCII changes nothing.
+        assert_eq!(
+            ascii_address_spans("Жанна: a@b.cd".as_bytes()),
+            Some(regex_spans("Жанна: a@b.cd"))
+        );
     }
 
     fn found(text: &str) -> Vec<&str> {
