@@ -88,12 +88,22 @@ fn starts_with_folded(bytes: &[u8], word: &[u8]) -> bool {
     })
 }
 
-/// `text` ends with `word` (lower-case ASCII), compared as `(?i)` does.
+/// `text` ends with `word` (lower-case ASCII), compared as `(?i)` does
+/// ([`fold`]), on bytes: every `,` and `:` of a text asks this up to
+/// eleven times, and decoding chars backwards for it was 1.3 % of a new
+/// real-text request (callgrind). No byte of a multi-byte char is ASCII,
+/// so a byte equal to a word's letter is that letter.
 fn ends_with_word(text: &str, word: &str) -> bool {
-    let mut chars = text.chars().rev();
-    word.chars()
-        .rev()
-        .all(|w| chars.next().is_some_and(|c| fold(c) == w))
+    let mut rest = text.as_bytes();
+    word.bytes().rev().all(|w| {
+        let len = match rest {
+            [.., b] if b.to_ascii_lowercase() == w => 1,
+            [.., 0xC5, 0xBF] if w == b's' => 2,
+            _ => return false,
+        };
+        rest = rest.get(..rest.len() - len).unwrap_or_default();
+        true
+    })
 }
 
 /// A char as `(?i)` compares it with ASCII letters.
