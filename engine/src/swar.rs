@@ -80,14 +80,6 @@ pub(crate) fn non_letters(w: u64) -> u64 {
     !(from_a & !past_z & !w) & HIGH
 }
 
-/// ASCII control characters `0x00`–`0x1F` in `w` (what a JSON string may
-/// not hold raw).
-pub(crate) fn controls(w: u64) -> u64 {
-    // Per byte: (b & 0x7F) + 0x60 reaches the high bit when b & 0x7F >= 0x20
-    // (never past 0xDF, so no carry); `w` itself flags b >= 0x80.
-    !((w & LOW7).wrapping_add(ONES * 0x60) | w) & HIGH
-}
-
 /// The members of `class` among the real bytes of a word.
 fn members(class: impl Fn(u64) -> u64, w: u64, real: usize) -> u64 {
     let mask = class(w) & HIGH;
@@ -194,7 +186,6 @@ mod tests {
             let w = word(bytes);
             prop_assert_eq!(flagged(digits(w)), bytes.map(|b| b.is_ascii_digit()));
             prop_assert_eq!(flagged(eq(w, probe)), bytes.map(|b| b == probe));
-            prop_assert_eq!(flagged(controls(w)), bytes.map(|b| b < 0x20));
             prop_assert_eq!(flagged(non_letters(w)), bytes.map(|b| !b.is_ascii_alphabetic()));
         }
 

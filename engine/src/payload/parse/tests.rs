@@ -597,3 +597,23 @@ fn depth_by_bytes(bytes: &[u8], limit: usize) -> Result<(), PayloadError> {
     }
     Ok(())
 }
+
+proptest! {
+    /// The lowest byte the word test flags is the first byte a JSON
+    /// string cannot hold raw, whatever surrounds it (a borrow may flag
+    /// bytes above it, never one below).
+    #[test]
+    fn the_first_raw_string_break_is_exact(
+        bytes in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1F), Just(0x20), Just(0x21),
+                Just(0x5B), Just(0x5D), Just(0x00), Just(0x80), Just(0xA2), any::<u8>()],
+            8,
+        ),
+    ) {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(bytes.as_slice()).unwrap());
+        let flags = raw_string_breaks(word) & 0x8080_8080_8080_8080;
+        let first = bytes.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        let flagged = (flags != 0).then(|| (flags.trailing_zeros() / 8) as usize);
+        prop_assert_eq!(flagged, first, "{:?}", bytes);
+    }
+}
