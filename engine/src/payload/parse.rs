@@ -189,18 +189,15 @@ fn write_string(out: &mut String, s: &str) {
 
 /// The bytes a JSON string cannot hold as they are (`"`, `\` and the
 /// controls), flagged in a word: where a raw run ends, in and out. Exact
-/// for the LOWEST flagged byte only, which is all [`swar::find`] reads:
-/// each test is the classic "has a byte below n" subtraction, whose
-/// borrow can flag a byte above a real one but never below it. Four
-/// operations fewer per word than exact classes, on every byte of every
-/// string read and written (the two searches were ~6 % of a new
-/// real-text request, callgrind).
+/// for the lowest flagged byte only ([`swar::lowest_below`]), which is all
+/// [`swar::find`] reads: four operations fewer per word than exact classes,
+/// on every byte of every string read and written (the two searches were
+/// ~6 % of a new real-text request, callgrind).
 fn raw_string_breaks(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x;
-    below(w, 0x20)
-        | below(w ^ (ONES * u64::from(b'"')), 1)
-        | below(w ^ (ONES * u64::from(b'\\')), 1)
+    let byte = |b: u8| swar::ONES * u64::from(b);
+    swar::lowest_below(w, 0x20)
+        | swar::lowest_below(w ^ byte(b'"'), 1)
+        | swar::lowest_below(w ^ byte(b'\\'), 1)
 }
 
 fn effective_depth(configured: usize) -> usize {

@@ -77,14 +77,12 @@ fn opens_marker(bytes: &[u8], at: usize) -> bool {
 /// `bytes` starts with `word` (lower-case ASCII), compared as `(?i)` does.
 fn starts_with_folded(bytes: &[u8], word: &[u8]) -> bool {
     let mut rest = bytes;
-    word.iter().all(|&w| {
-        let (matched, len) = match rest {
-            [b, ..] if b.to_ascii_lowercase() == w => (true, 1),
-            [0xC5, 0xBF, ..] => (w == b's', 2),
-            _ => (false, 0),
-        };
-        rest = rest.get(len..).unwrap_or_default();
-        matched
+    word.iter().all(|&w| match first_folded(rest) {
+        Some((c, len)) if c == w => {
+            rest = rest.get(len..).unwrap_or_default();
+            true
+        }
+        _ => false,
     })
 }
 
@@ -92,35 +90,50 @@ fn starts_with_folded(bytes: &[u8], word: &[u8]) -> bool {
 /// [`ends_with_word`] does: only words whose last letter is the text's
 /// last char (folded) are compared.
 fn ends_with_one_of(text: &str, words: &[&str]) -> bool {
-    let last = match text.as_bytes() {
-        [.., 0xC5, 0xBF] => b's',
-        [.., b] => b.to_ascii_lowercase(),
-        [] => return false,
+    let Some((last, _)) = last_folded(text.as_bytes()) else {
+        return false;
     };
     words
         .iter()
         .any(|w| w.as_bytes().last() == Some(&last) && ends_with_word(text, w))
 }
 
-/// `text` ends with `word` (lower-case ASCII), compared as `(?i)` does
-/// ([`fold`]), on bytes: every `,` and `:` of a text asks this up to
-/// eleven times, and decoding chars backwards for it was 1.3 % of a new
-/// real-text request (callgrind). No byte of a multi-byte char is ASCII,
-/// so a byte equal to a word's letter is that letter. Out of line: inlined,
-/// it was unrolled for each of the eleven words (+3.4 KB of the filter),
-/// and [`ends_with_one_of`] calls it for few of them.
+/// `text` ends with `word` (lower-case ASCII), compared as `(?i)` does,
+/// on bytes: every `,` and `:` of a text asks this up to eleven times,
+/// and decoding chars backwards for it was 1.3 % of a new real-text
+/// request (callgrind). Out of line: inlined, it was unrolled for each of
+/// the eleven words (+3.4 KB of the filter), and [`ends_with_one_of`]
+/// calls it for few of them.
 #[inline(never)]
 fn ends_with_word(text: &str, word: &str) -> bool {
     let mut rest = text.as_bytes();
-    word.bytes().rev().all(|w| {
-        let len = match rest {
-            [.., b] if b.to_ascii_lowercase() == w => 1,
-            [.., 0xC5, 0xBF] if w == b's' => 2,
-            _ => return false,
-        };
-        rest = rest.get(..rest.len() - len).unwrap_or_default();
-        true
+    word.bytes().rev().all(|w| match last_folded(rest) {
+        Some((c, len)) if c == w => {
+            rest = rest.get(..rest.len() - len).unwrap_or_default();
+            true
+        }
+        _ => false,
     })
+}
+
+/// The first char of `bytes` as [`fold`] compares it with ASCII letters,
+/// and its length: `ſ` (`C5 BF`) is `s`, any other byte its ASCII lower
+/// case (no byte of a multi-byte char is ASCII, so none equals a letter).
+fn first_folded(bytes: &[u8]) -> Option<(u8, usize)> {
+    match bytes {
+        [0xC5, 0xBF, ..] => Some((b's', 2)),
+        [b, ..] => Some((b.to_ascii_lowercase(), 1)),
+        [] => None,
+    }
+}
+
+/// [`first_folded`] of the last char.
+fn last_folded(bytes: &[u8]) -> Option<(u8, usize)> {
+    match bytes {
+        [.., 0xC5, 0xBF] => Some((b's', 2)),
+        [.., b] => Some((b.to_ascii_lowercase(), 1)),
+        [] => None,
+    }
 }
 
 /// A char as `(?i)` compares it with ASCII letters.
