@@ -2,7 +2,6 @@
 //! Unit tests per rule family, and the corpus rates.
 
 use super::*;
-use proptest::strategy::Strategy;
 
 static DETECTOR: once_cell::sync::Lazy<InjectionDetector> =
     once_cell::sync::Lazy::new(|| InjectionDetector::new().unwrap());
@@ -154,72 +153,7 @@ fn phrases_are_scored_on_the_unicode_matches() {
     assert!(compared > 200, "{compared} matches compared");
 }
 
-#[test]
-fn folding_handles_case_spacing_and_leetspeak() {
-    assert_eq!(fold("IGNORE   all\nPrevious"), "ignore all previous");
-    assert_eq!(fold("1gn0r3 pr3v10us"), "ignore previous");
-    assert_eq!(fold("version 2024, v1.2"), "version 2024 vi 2");
-    assert_eq!(fold("say “hi” «там»"), "say \"hi\" \"там\"");
-}
-
-/// The folding rules written plainly, a char at a time: what the one-pass
-/// [`fold`] must agree with.
-fn fold_by_the_rules(text: &str) -> String {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for c in text.chars().chain(std::iter::once('\0')) {
-        if c.is_alphanumeric() || c == '@' || c == '$' {
-            token.push(c);
-            continue;
-        }
-        fold_token_by_char(&token, &mut out);
-        token.clear();
-        if c == '\0' {
-            break;
-        }
-        let sep = if "\"\u{201C}\u{201D}\u{201E}\u{00AB}\u{00BB}`".contains(c) {
-            '"'
-        } else {
-            ' '
-        };
-        if !(sep == ' ' && out.ends_with(b" ")) {
-            out.extend_from_slice(sep.encode_utf8(&mut [0; 4]).as_bytes());
-        }
-    }
-    join_spelled_out(String::from_utf8(out).unwrap())
-}
-
 proptest::proptest! {
-    #[test]
-    fn one_pass_fold_agrees_with_the_rules(text in "[a-zA-Z0-9@$_ \"“«éЖ٣.,\n\t`—İ-]{0,40}") {
-        proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
-    }
-
-    /// One-letter words among separators, quotes and other tokens: the
-    /// fold joins a run of four however the rules would.
-    #[test]
-    fn the_fold_joins_spelled_out_words_as_the_rules_do(
-        words in proptest::collection::vec("a|B|é|Ж|İ|ab|4|@|a@|\"|x1", 0..14),
-        separators in proptest::collection::vec(" |, |  |\n|\"|-", 1..6),
-    ) {
-        let mut text = String::new();
-        for (i, word) in words.iter().enumerate() {
-            text.push_str(word);
-            text.push_str(&separators[i % separators.len()]);
-        }
-        proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
-    }
-
-    /// Long words (copied eight bytes at a time) and tokens whose lower
-    /// case is longer than they are (`İ` is 2 bytes, `i̇` 3): the output
-    /// outgrows the input.
-    #[test]
-    fn the_fold_agrees_with_the_rules_on_long_and_growing_tokens(
-        text in "(İ{1,12}|[a-zA-Z]{1,20}|[a-z1]{1,12}|[ .,\"])*",
-    ) {
-        proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
-    }
-
     #[test]
     fn rot13_turns_ascii_letters_only(text in "[a-zA-Z0-9 éЖ🙂]{0,24}") {
         let by_char: String = text
@@ -231,17 +165,6 @@ proptest::proptest! {
             })
             .collect();
         proptest::prop_assert_eq!(rot13(&text), by_char);
-    }
-
-    #[test]
-    fn spelled_out_runs_are_four_one_letter_words(text in proptest::prop_oneof![
-        "[ab1éЖ中🙂 ]{0,24}",
-        proptest::collection::vec("a|b|é|Ж|中|🙂|ab|1|éé", 0..10).prop_map(|w| w.join(" ")),
-    ]) {
-        let words: Vec<&str> = text.split(' ').collect();
-        let single = |w: &&str| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
-        let expected = words.windows(4).any(|w| w.iter().all(single));
-        proptest::prop_assert_eq!(has_spelled_out_run(&text), expected);
     }
 }
 
