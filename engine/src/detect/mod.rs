@@ -23,6 +23,7 @@ pub(crate) mod normalize;
 pub(crate) mod overlap;
 pub(crate) mod pattern;
 pub(crate) mod pii;
+pub(crate) mod prefilter;
 pub(crate) mod rare;
 pub(crate) mod runs;
 pub(crate) mod secrets;
@@ -106,6 +107,9 @@ pub(crate) trait Detector: Send + Sync {
 /// All enabled detectors of one configuration, compiled once.
 pub struct Scanner {
     detectors: Vec<Box<dyn Detector>>,
+    /// Every detector's prefilter literals, walked once per text
+    /// ([`prefilter`]).
+    walk: Option<literals::Literals>,
     disabled: Vec<String>,
     /// Index in `detectors` of the NER tier, which profiles can narrow.
     ner_at: Option<usize>,
@@ -156,13 +160,15 @@ impl Scanner {
     }
 
     fn build(cfg: &DetectorsConfig) -> Result<Scanner, ConfigError> {
+        let mut registry = prefilter::LiteralRegistry::default();
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
-        detectors.extend(secrets::build(cfg)?);
-        detectors.extend(pii::build(cfg)?);
+        detectors.extend(secrets::build(cfg, &mut registry)?);
+        detectors.extend(pii::build(cfg, &mut registry)?);
         detectors.extend(corporate::build(cfg)?);
         detectors.extend(custom::build(cfg)?);
         Ok(Scanner {
             detectors,
+            walk: registry.build()?,
             disabled: cfg.disabled.clone(),
             ner_at: None,
             ner_failures: Default::default(),
@@ -249,7 +255,7 @@ impl Scanner {
         detect: &impl Fn(&dyn Detector, &Text<'_>, &mut Vec<Candidate>) -> Result<(), DetectError>,
         out: &mut Vec<Candidate>,
     ) -> Result<(), DetectError> {
-        let scanned = Text::new(view.text());
+        let scanned = Text::with_walk(view.text(), self.walk.as_ref());
         let mut candidates = Vec::new();
         for (i, detector) in self.detectors.iter().enumerate() {
             let is_ner = self.ner_at == Some(i);
@@ -273,7 +279,7 @@ impl Scanner {
         // the whole encoded run.
         for blob in encoded::blobs(&scanned) {
             let decoded = normalize::Normalized::new(&blob.decoded);
-            let decoded_text = Text::new(decoded.text());
+            let decoded_text = Text::with_walk(decoded.text(), self.walk.as_ref());
             let mut inner = Vec::new();
             // The patterns only: NER on decoded blobs would cost an
             // inference for what is almost always a key or an address.

@@ -3,6 +3,8 @@
 //! computed once: the numeric detectors (phone, card, SSN, SNILS, INN, IBAN,
 //! the date of birth's year gate) each walked every digit run of every text.
 
+use super::literals::Literals;
+use super::prefilter::{self, LiteralHit};
 use crate::swar;
 use std::cell::OnceCell;
 
@@ -17,15 +19,44 @@ pub(crate) struct Text<'a> {
     /// How many ASCII digits the text holds: six numeric detectors skip a
     /// text with too few, and each counting them was a pass of its own.
     digits: OnceCell<usize>,
+    /// The scanner's shared prefilter walk ([`prefilter`]), and its hits in
+    /// this text, found at the first ask.
+    walk: Option<&'a Literals>,
+    literal_hits: OnceCell<Vec<LiteralHit>>,
 }
 
 impl<'a> Text<'a> {
+    /// A text without a shared prefilter walk: no literal hits.
+    #[cfg(test)]
     pub(crate) fn new(text: &'a str) -> Self {
+        Text::with_walk(text, None)
+    }
+
+    /// A text whose literal hits are `walk`'s.
+    pub(crate) fn with_walk(text: &'a str, walk: Option<&'a Literals>) -> Self {
         Text {
             text,
             digit_sequences: OnceCell::new(),
             digits: OnceCell::new(),
+            walk,
+            literal_hits: OnceCell::new(),
         }
+    }
+
+    /// Whether the text has the scanner's shared walk (a detector used
+    /// alone gets none, and searches by itself).
+    pub(crate) fn has_walk(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// Every occurrence of the shared walk's literals, in order of end
+    /// (see [`prefilter::hits`]); none without a walk.
+    pub(crate) fn literal_hits(&self) -> &[LiteralHit] {
+        self.literal_hits.get_or_init(|| {
+            self.walk
+                .map(|walk| prefilter::hits(walk, self.text.as_bytes()))
+                .unwrap_or_default()
+        })
     }
 
     pub(crate) fn as_str(&self) -> &'a str {

@@ -4,9 +4,11 @@
 //! the like counts.
 
 use super::bounds::numeric_bounds_ok;
+use super::context_prefilter::ContextPrefilter;
 use super::{builtin_path, candidate, words};
 use crate::detect::context::has_context;
 use crate::detect::pattern::compile;
+use crate::detect::prefilter::LiteralRegistry;
 use crate::detect::runs::find_near;
 use crate::detect::text::Text;
 use crate::detect::{Candidate, Detector, priority};
@@ -47,19 +49,28 @@ const MONTHS: &[(&str, u32)] = &[
     ("дек", 12),
 ];
 
+/// What every context word holds (see [`ContextPrefilter`]).
+pub(super) const ASCII_LITERALS: &[&str] = &[
+    "dob",
+    "d.o.b",
+    "birth",
+    "born",
+    "geburt",
+    "naissance",
+    "nacimiento",
+];
+pub(super) const CYRILLIC_LITERALS: &[&str] = &["рожд", "родил", "д.р"];
+
 pub(super) struct DobDetector {
-    prefilter: Regex,
+    prefilter: ContextPrefilter,
     date: Regex,
     context: Vec<String>,
 }
 
 impl DobDetector {
-    pub(super) fn new() -> Result<Self, ConfigError> {
+    pub(super) fn new(registry: &mut LiteralRegistry) -> Result<Self, ConfigError> {
         let path = builtin_path(ID);
-        let prefilter = compile(
-            r"(?i)dob|d\.o\.b|birth|born|рожд|родил|д\.р|geburt|naissance|nacimiento",
-            &path,
-        )?;
+        let prefilter = ContextPrefilter::new(ASCII_LITERALS, CYRILLIC_LITERALS, registry, &path)?;
         let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\p{L}*\.?";
         let date = compile(
             &format!(
@@ -116,11 +127,7 @@ impl Detector for DobDetector {
         if !has_year(text, shared.digit_sequences()) || !shared.has_digits(5) {
             return;
         }
-        let hits: Vec<(usize, usize)> = self
-            .prefilter
-            .find_iter(text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let hits = self.prefilter.hits(shared);
         if hits.is_empty() {
             return;
         }
@@ -227,6 +234,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 mod tests {
     use super::super::bounds::digit_sequences;
     use super::*;
+    use crate::detect::prefilter::Walked;
     use proptest::prelude::*;
 
     proptest! {
@@ -245,10 +253,10 @@ mod tests {
             0..40,
         )) {
             static DOB: std::sync::LazyLock<DobDetector> =
-                std::sync::LazyLock::new(|| DobDetector::new().unwrap());
+                std::sync::LazyLock::new(|| DobDetector::new(&mut LiteralRegistry::default()).unwrap());
             let (text, dob) = (parts.concat(), &*DOB);
             let hits: Vec<(usize, usize)> =
-                dob.prefilter.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+                dob.prefilter.regex().find_iter(&text).map(|m| (m.start(), m.end())).collect();
             let near = |m: &regex::Match<'_>| DobDetector::near_a_hit(&hits, m.start(), m.end());
             let span = |m: regex::Match<'_>| (m.start(), m.end());
             let whole: Vec<_> = dob.date.find_iter(&text).filter(near).map(span).collect();
@@ -262,9 +270,16 @@ mod tests {
         }
     }
 
+    /// As the scanner runs it: the context words' hits from the shared walk.
+    static WALKED: std::sync::LazyLock<Walked<DobDetector>> =
+        std::sync::LazyLock::new(|| Walked::new(DobDetector::new));
+
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        DobDetector::new().unwrap().detect(text, &mut out);
+        WALKED.detect(text, &mut out);
+        let mut alone = Vec::new();
+        WALKED.detector.detect(text, &mut alone);
+        assert_eq!(out, alone, "{text}: the walk and the regex disagree");
         out.iter().map(|c| &text[c.start..c.end]).collect()
     }
 
@@ -301,7 +316,7 @@ mod tests {
         /// The year gate never hides a date the regex and `date_ok` accept.
         #[test]
         fn every_date_has_a_year(text in dates()) {
-            let detector = DobDetector::new().unwrap();
+            let detector = &WALKED.detector;
             for m in detector.date.find_iter(&text) {
                 let valid = detector.date.captures_at(&text, m.start()).is_some_and(|c| date_ok(&c));
                 proptest::prop_assert!(!valid || has_year(&text, digit_sequences(&text)), "{text:?}: {}", m.as_str());
@@ -316,16 +331,18 @@ mod tests {
         fn the_hit_gate_keeps_every_date_in_context(parts in proptest::collection::vec(
             proptest::prop_oneof![
                 dates(),
-                "(DOB|dob|Born|BIRTH|д\\.р\\.?|Дата рождения|родилась|Geburtsdatum) ?:? ?",
+                "(DOB|dob|Born|BIRTH|д\\.р\\.?|Дата рождения|родилась|Geburtsdatum|d\\.O\\.b|naiſſance|bİrth|date de NAISSANCE|nacimiento) ?:? ?",
                 "[a-z ]{0,40}",
                 "[é😀ж ]{0,30}",
             ],
             0..12,
         )) {
             let text = parts.concat();
-            let detector = DobDetector::new().unwrap();
-            let mut gated = Vec::new();
-            detector.detect(&text, &mut gated);
+            let detector = &WALKED.detector;
+            let (mut gated, mut alone) = (Vec::new(), Vec::new());
+            WALKED.detect(&text, &mut gated);
+            detector.detect(&text, &mut alone);
+            proptest::prop_assert_eq!(&gated, &alone, "{:?}", text);
             let every: Vec<(usize, usize)> = detector
                 .date
                 .find_iter(&text)

@@ -31,6 +31,7 @@
 
 mod bounds;
 mod card;
+mod context_prefilter;
 mod dob;
 mod email;
 mod iban;
@@ -43,6 +44,7 @@ mod ssn;
 mod tests;
 
 use super::catalog::TypeInfo;
+use super::prefilter::LiteralRegistry;
 use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
 use crate::error::ConfigError;
@@ -74,7 +76,12 @@ pub(crate) fn types() -> Vec<TypeInfo> {
     ]
 }
 
-pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+/// The enabled PII detectors; the context words' literals are registered in
+/// the scanner's shared walk.
+pub(crate) fn build(
+    cfg: &DetectorsConfig,
+    registry: &mut LiteralRegistry,
+) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
     let enabled = |id: &str| !cfg.disabled.iter().any(|d| d == id);
     let mut out: Vec<Box<dyn Detector>> = Vec::new();
     if enabled(email::ID) {
@@ -108,10 +115,10 @@ pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, Con
         out.push(Box::new(ru::SnilsDetector::new()?));
     }
     if enabled(passport::ID) {
-        out.push(Box::new(passport::PassportDetector::new()?));
+        out.push(Box::new(passport::PassportDetector::new(registry)?));
     }
     if enabled(dob::ID) {
-        out.push(Box::new(dob::DobDetector::new()?));
+        out.push(Box::new(dob::DobDetector::new(registry)?));
     }
     Ok(out)
 }

@@ -206,8 +206,13 @@ fn disabled_types_are_not_built() {
         disabled: vec!["email".into(), "ipv4".into()],
         ..DetectorsConfig::default()
     };
-    let all = super::build(&DetectorsConfig::default()).unwrap().len();
-    assert_eq!(super::build(&cfg).unwrap().len(), all - 2);
+    let all = super::build(&DetectorsConfig::default(), &mut Default::default())
+        .unwrap()
+        .len();
+    assert_eq!(
+        super::build(&cfg, &mut Default::default()).unwrap().len(),
+        all - 2
+    );
     assert_eq!(
         scan_with(&cfg, "jane.doe@example.com 84.17.52.193 +1 415 555 0132"),
         pairs(&[("phone_number", "+1 415 555 0132")])
@@ -219,7 +224,9 @@ fn every_type_has_an_example_and_a_detector() {
     let types = super::types();
     assert_eq!(
         types.len(),
-        super::build(&DetectorsConfig::default()).unwrap().len()
+        super::build(&DetectorsConfig::default(), &mut Default::default())
+            .unwrap()
+            .len()
     );
     for t in &types {
         assert_eq!(t.category, Category::Pii);

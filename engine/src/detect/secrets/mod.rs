@@ -53,8 +53,8 @@ mod structured;
 mod tests;
 
 use super::catalog::TypeInfo;
-use super::literals::Literals;
 use super::pattern::{self, LazyRegex};
+use super::prefilter::{LiteralHit, LiteralRegistry};
 use super::{Candidate, Detector};
 use crate::config::DetectorsConfig;
 use crate::detect::entropy::shannon;
@@ -63,7 +63,6 @@ use crate::error::ConfigError;
 use crate::finding::Category;
 use lead::Leads;
 use rules::{CONTEXT_RULES, ContextRule, NEAR_WINDOW, PREFIX_RULES, PrefixRule};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every secret type, with its validator and a made-up example.
@@ -87,18 +86,28 @@ pub(crate) fn types() -> Vec<TypeInfo> {
         .collect()
 }
 
-/// Compiles the enabled secret detectors into one prefiltered detector.
-pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
-    Ok(match detector(cfg)? {
+/// Compiles the enabled secret detectors into one prefiltered detector,
+/// its literals registered in the scanner's shared walk.
+pub(crate) fn build(
+    cfg: &DetectorsConfig,
+    registry: &mut LiteralRegistry,
+) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+    Ok(match detector(cfg, registry)? {
         Some(detector) => vec![Box::new(detector)],
         None => Vec::new(),
     })
 }
 
 /// The secret detector, or `None` when every secret rule is disabled.
-fn detector(cfg: &DetectorsConfig) -> Result<Option<SecretDetector>, ConfigError> {
+fn detector(
+    cfg: &DetectorsConfig,
+    registry: &mut LiteralRegistry,
+) -> Result<Option<SecretDetector>, ConfigError> {
     let enabled = |id: &str| !cfg.disabled.iter().any(|d| d == id);
-    let mut triggers = TriggerTable::default();
+    let mut triggers = TriggerTable {
+        registry,
+        by_literal: Vec::new(),
+    };
 
     let mut prefixes = Vec::new();
     for rule in PREFIX_RULES.iter().filter(|r| enabled(r.id)) {
@@ -158,13 +167,10 @@ fn detector(cfg: &DetectorsConfig) -> Result<Option<SecretDetector>, ConfigError
         triggers.add("basic", Trigger::Basic);
     }
 
-    if triggers.literals.is_empty() {
+    if triggers.by_literal.is_empty() {
         return Ok(None);
     }
-    let prefilter = Literals::new(&triggers.literals)
-        .ok_or_else(|| ConfigError::new("secrets", "prefilter: too many literals"))?;
     Ok(Some(SecretDetector {
-        prefilter,
         triggers: triggers.by_literal,
         prefixes,
         contexts,
@@ -189,26 +195,18 @@ enum Trigger {
     Basic,
 }
 
-/// Distinct prefilter literals (lower-case) and the triggers of each.
-#[derive(Default)]
-struct TriggerTable {
-    literals: Vec<String>,
+/// The triggers of each literal, by its id in the shared walk.
+struct TriggerTable<'r> {
+    registry: &'r mut LiteralRegistry,
     by_literal: Vec<Vec<Trigger>>,
-    index: HashMap<String, usize>,
 }
 
-impl TriggerTable {
+impl TriggerTable<'_> {
     fn add(&mut self, literal: &str, trigger: Trigger) {
-        let key = literal.to_ascii_lowercase();
-        let at = match self.index.get(&key) {
-            Some(&at) => at,
-            None => {
-                self.literals.push(key.clone());
-                self.by_literal.push(Vec::new());
-                self.index.insert(key, self.literals.len() - 1);
-                self.literals.len() - 1
-            }
-        };
+        let at = self.registry.id(literal) as usize;
+        if self.by_literal.len() <= at {
+            self.by_literal.resize_with(at + 1, Vec::new);
+        }
         if let Some(list) = self.by_literal.get_mut(at) {
             list.push(trigger);
         }
@@ -244,8 +242,8 @@ fn has_value_group(pattern: &str) -> bool {
 }
 
 struct SecretDetector {
-    prefilter: Literals,
-    /// Triggers per prefilter pattern id.
+    /// Triggers per literal id of the shared walk (other detectors' ids
+    /// have none).
     triggers: Vec<Vec<Trigger>>,
     prefixes: Vec<CompiledPrefix>,
     contexts: Vec<CompiledContext>,
@@ -256,36 +254,40 @@ struct SecretDetector {
 impl Detector for SecretDetector {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         let first = out.len();
-        self.prefilter
-            .for_each(text.as_bytes(), |literal, start, end| {
-                let Some(triggers) = self.triggers.get(literal) else {
-                    return;
-                };
-                for trigger in triggers {
-                    match *trigger {
-                        Trigger::Prefix(i) => {
-                            if let Some(rule) = self.prefixes.get(i) {
-                                run_prefix(rule, text, start, end, out);
-                            }
+        for &LiteralHit {
+            literal,
+            start,
+            end,
+        } in text.literal_hits()
+        {
+            let Some(triggers) = self.triggers.get(literal as usize) else {
+                continue;
+            };
+            for trigger in triggers {
+                match *trigger {
+                    Trigger::Prefix(i) => {
+                        if let Some(rule) = self.prefixes.get(i) {
+                            run_prefix(rule, text, start, end, out);
                         }
-                        Trigger::Context(i) => {
-                            if let Some(rule) = self.contexts.get(i) {
-                                run_context(rule, text, start, end, out);
-                            }
-                        }
-                        Trigger::Jwt => self.structured.jwt(text, start, out),
-                        Trigger::Pem => self.structured.pem(text, start, out),
-                        Trigger::Url => self.structured.url(text, start, out),
-                        Trigger::Assignment(i) => {
-                            if let Some(keyword) = generic::KEYWORDS.get(i) {
-                                self.generic.assignment(text, start, end, keyword, out);
-                            }
-                        }
-                        Trigger::Bearer => self.generic.bearer(text, start, end, out),
-                        Trigger::Basic => self.generic.basic(text, start, end, out),
                     }
+                    Trigger::Context(i) => {
+                        if let Some(rule) = self.contexts.get(i) {
+                            run_context(rule, text, start, end, out);
+                        }
+                    }
+                    Trigger::Jwt => self.structured.jwt(text, start, out),
+                    Trigger::Pem => self.structured.pem(text, start, out),
+                    Trigger::Url => self.structured.url(text, start, out),
+                    Trigger::Assignment(i) => {
+                        if let Some(keyword) = generic::KEYWORDS.get(i) {
+                            self.generic.assignment(text, start, end, keyword, out);
+                        }
+                    }
+                    Trigger::Bearer => self.generic.bearer(text, start, end, out),
+                    Trigger::Basic => self.generic.basic(text, start, end, out),
                 }
-            });
+            }
+        }
         dedup_from(out, first);
     }
 }

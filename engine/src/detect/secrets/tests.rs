@@ -544,7 +544,7 @@ fn disabled_types_are_not_reported() {
         disabled: vec!["github_token".into(), "password".into(), "jwt".into()],
         ..DetectorsConfig::default()
     };
-    let built = super::build(&cfg).unwrap();
+    let built = super::build(&cfg, &mut Default::default()).unwrap();
     assert_eq!(built.len(), 1);
     let scanner = Scanner::new(&cfg).unwrap();
     let ghp = example("github_token");
@@ -558,7 +558,11 @@ fn disabled_types_are_not_reported() {
         disabled: types().iter().map(|t| t.id.to_string()).collect(),
         ..DetectorsConfig::default()
     };
-    assert!(super::build(&everything).unwrap().is_empty());
+    assert!(
+        super::build(&everything, &mut Default::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -673,7 +677,8 @@ fn context_values_must_be_near_their_keyword() {
 /// config loading no longer proves they compile: this does, for every rule.
 #[test]
 fn every_rule_regex_compiles_and_its_value_group_is_known() {
-    let detector = super::detector(&DetectorsConfig::default())
+    let mut registry = crate::detect::prefilter::LiteralRegistry::default();
+    let detector = super::detector(&DetectorsConfig::default(), &mut registry)
         .unwrap()
         .unwrap();
     assert_eq!(detector.prefixes.len(), PREFIX_RULES.len());
