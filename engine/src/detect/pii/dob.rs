@@ -50,16 +50,18 @@ const MONTHS: &[(&str, u32)] = &[
 ];
 
 /// What every context word holds (see [`ContextPrefilter`]).
-pub(super) const ASCII_LITERALS: &[&str] = &[
+pub(super) const LITERALS: &[&str] = &[
     "dob",
     "d.o.b",
     "birth",
     "born",
+    "рожд",
+    "родил",
+    "д.р",
     "geburt",
     "naissance",
     "nacimiento",
 ];
-pub(super) const CYRILLIC_LITERALS: &[&str] = &["рожд", "родил", "д.р"];
 
 pub(super) struct DobDetector {
     prefilter: ContextPrefilter,
@@ -70,7 +72,7 @@ pub(super) struct DobDetector {
 impl DobDetector {
     pub(super) fn new(registry: &mut LiteralRegistry) -> Result<Self, ConfigError> {
         let path = builtin_path(ID);
-        let prefilter = ContextPrefilter::new(ASCII_LITERALS, CYRILLIC_LITERALS, registry, &path)?;
+        let prefilter = ContextPrefilter::new(LITERALS, registry, &path)?;
         let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\p{L}*\.?";
         let date = compile(
             &format!(

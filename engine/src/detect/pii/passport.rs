@@ -21,8 +21,7 @@ const SCORE: f64 = 0.7;
 const CONTEXT_WINDOW: usize = 32;
 
 /// What every context word holds (see [`ContextPrefilter`]).
-pub(super) const ASCII_LITERALS: &[&str] = &["passport"];
-pub(super) const CYRILLIC_LITERALS: &[&str] = &["паспорт", "серия", "серии"];
+pub(super) const LITERALS: &[&str] = &["passport", "паспорт", "серия", "серии"];
 
 pub(super) struct PassportDetector {
     /// The stems of the context words: where values are looked for.
@@ -34,7 +33,7 @@ pub(super) struct PassportDetector {
 impl PassportDetector {
     pub(super) fn new(registry: &mut LiteralRegistry) -> Result<Self, ConfigError> {
         let path = builtin_path(ID);
-        let prefilter = ContextPrefilter::new(ASCII_LITERALS, CYRILLIC_LITERALS, registry, &path)?;
+        let prefilter = ContextPrefilter::new(LITERALS, registry, &path)?;
         // In order: a Russian series and number split by a word (`4510
         // номер 123456`), a Russian series+number (`4510 123456`,
         // `45 10 123456`), then a generic 6–9 character id in upper case.
