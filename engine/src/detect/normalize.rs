@@ -28,7 +28,6 @@
 //! unchanged chars is ONE verbatim segment, and only changed units cost an
 //! entry, so plain Russian or emoji-heavy text stays cheap to map.
 
-use super::lookahead::long_runs;
 use crate::swar;
 use std::borrow::Cow;
 use std::iter::once;
@@ -481,16 +480,9 @@ fn decode_percent(s: &str) -> Option<(char, usize)> {
     Some((c, width * 3))
 }
 
-/// Whether any line break of `s` is a wrapped-token break. Such a break
-/// ends a run of at least [`WRAPPED_LINE_MIN`] token bytes, so only the
-/// ends of those runs are tried, and [`long_runs`] finds them a window at
-/// a time: prose has none, and is read a few bytes per window instead of
-/// searched break by break (a search per line break was 4.5 % of a new
-/// real-text request, callgrind).
+/// Whether any line break of `s` is a wrapped-token break.
 fn has_wrapped_break(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    long_runs(bytes, WRAPPED_LINE_MIN, is_token_byte)
-        .any(|(_, end)| matches!(bytes.get(end), Some(b'\n' | b'\r')) && is_wrapped_break(s, end))
+    memchr::memchr2_iter(b'\n', b'\r', s.as_bytes()).any(|i| is_wrapped_break(s, i))
 }
 
 /// Shortest line on both sides of a break for it to count as wrapping.
@@ -950,20 +942,6 @@ mod tests {
     }
 
     proptest! {
-        /// Trying the ends of long token runs finds a wrapped break where
-        /// trying every line break does.
-        #[test]
-        fn wrapped_breaks_are_found_at_the_ends_of_long_runs(
-            parts in prop::collection::vec(
-                prop_oneof!["[A-Za-z0-9+/=.]{14,18}", "[A-Za-z0-9]{0,6}", "[ ,;é]{1,2}", "\r?\n|\r"],
-                0..12,
-            ),
-        ) {
-            let s = parts.concat();
-            let every_break = memchr::memchr2_iter(b'\n', b'\r', s.as_bytes()).any(|at| is_wrapped_break(&s, at));
-            prop_assert_eq!(has_wrapped_break(&s), every_break, "{:?}", s);
-        }
-
         /// Reading bytes decides every break as reading chars does.
         #[test]
         fn wrapped_breaks_by_bytes_are_by_chars(
