@@ -26,23 +26,9 @@ pub(crate) fn fold(text: &str) -> String {
     // seventh of the fold).
     let (mut letters_in_a_row, mut may_spell_out) = (0u32, false);
     let mut i = 0;
-    // No plain-words attempt before this offset: the last one stopped at a
-    // byte the token path must read first.
-    let mut plain_from = 0;
     while i < bytes.len() {
-        let (mut start, mut token_out) = (i, len);
+        let (start, token_out) = (i, len);
         let mut seen = 0u8;
-        if i >= plain_from {
-            let words = fold_plain_words(bytes, i, &mut out, len);
-            if words.letters {
-                letters_in_a_row = 0;
-            }
-            (i, len, plain_from) = (words.end, words.len, words.stopped);
-            (start, token_out) = words.open_token.unwrap_or((i, len));
-            if words.open_token.is_some() {
-                seen = LETTER;
-            }
-        }
         loop {
             while let Some(w) = bytes
                 .get(i..i + 8)
@@ -166,141 +152,6 @@ pub(crate) fn fold(text: &str) -> String {
     } else {
         folded
     }
-}
-
-/// What [`fold_plain_words`] folded.
-struct PlainWords {
-    /// The input read up to here, and the output written up to here.
-    end: usize,
-    len: usize,
-    /// The token the last chunk ended in, not finished: where it starts in
-    /// the input and in the output (its letters are written).
-    open_token: Option<(usize, usize)>,
-    /// Whether any letter was read (each token of two letters or more: the
-    /// count of one-letter words in a row starts again).
-    letters: bool,
-    /// Past the byte that stopped the chunks: the token path reads up to
-    /// there before the next attempt.
-    stopped: usize,
-}
-
-/// Folds, sixteen bytes at a time with wasm's SIMD, the chunks from `at`
-/// that hold only ASCII letters and separators and no one-letter token, as
-/// long as they come: their separators become spaces (a run of them one
-/// space) and their letters are copied; nothing in them is rewritten. Most
-/// of prose is such chunks. In V8 the fold was the costliest step of a new
-/// real-text request (9 %); natively, where the engine may not use SIMD
-/// (no `unsafe`), eight bytes at a time cost more than the token path, so
-/// this exists for wasm only. `at` is where a token may start (the byte
-/// before it is no letter).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn fold_plain_words(bytes: &[u8], at: usize, out: &mut [u8], len: usize) -> PlainWords {
-    use core::arch::wasm32::{
-        u8x16_bitmask, u8x16_eq, u8x16_lt, u8x16_splat, u8x16_sub, u64x2, u64x2_extract_lane,
-        v128_bitselect, v128_or,
-    };
-    let (mut i, mut len) = (at, len);
-    let mut open_token = None;
-    let mut letters_read = false;
-    // Bit 0 set when the byte before the chunk is a letter (of the open
-    // token), and when the output ends with a space (a separator right
-    // after it is dropped).
-    let mut letter_before = 0u32;
-    let mut space_before = u32::from(len.checked_sub(1).and_then(|p| out.get(p)) == Some(&b' '));
-    let stopped = loop {
-        let (Some(lo), Some(hi)) = (word(bytes, i), word(bytes, i + 8)) else {
-            break bytes.len();
-        };
-        let chunk = u64x2(lo, hi);
-        let lower = v128_or(chunk, u8x16_splat(0x20));
-        let letters_v = u8x16_lt(u8x16_sub(lower, u8x16_splat(b'a')), u8x16_splat(26));
-        // The token path's bytes: non-ASCII (the high bit), digits, `@`,
-        // `` ` ``, `"` and `$`.
-        let other_v = v128_or(
-            v128_or(
-                u8x16_lt(u8x16_sub(chunk, u8x16_splat(b'0')), u8x16_splat(10)),
-                u8x16_eq(lower, u8x16_splat(b'`')),
-            ),
-            v128_or(
-                u8x16_eq(chunk, u8x16_splat(b'"')),
-                u8x16_eq(chunk, u8x16_splat(b'$')),
-            ),
-        );
-        let letters = u32::from(u8x16_bitmask(letters_v));
-        let other = u32::from(u8x16_bitmask(other_v)) | u32::from(u8x16_bitmask(chunk));
-        // A letter with no letter on either side may be a one-letter token
-        // (the byte after the chunk counts as none unless it is a letter).
-        let letter_after = u32::from(bytes.get(i + 16).is_some_and(u8::is_ascii_alphabetic)) << 16;
-        let lone = letters & !((letters << 1) | letter_before) & !((letters | letter_after) >> 1);
-        let stop = lone | other;
-        if stop != 0 {
-            break i + stop.trailing_zeros() as usize + 1;
-        }
-        let separators = !letters & 0xFFFF;
-        let spaced = v128_bitselect(chunk, u8x16_splat(b' '), letters_v);
-        let dropped = separators & ((separators << 1) | space_before);
-        len = store_kept(out, len, u64x2_extract_lane::<0>(spaced), dropped & 0xFF);
-        len = store_kept(out, len, u64x2_extract_lane::<1>(spaced), dropped >> 8);
-        letters_read |= letters != 0;
-        open_token = if letters >> 15 == 0 {
-            None
-        } else if separators == 0 {
-            open_token.or(Some((i, len - 16)))
-        } else {
-            // The letters after the last separator.
-            let tail = (separators.leading_zeros() - 16) as usize;
-            Some((i + 16 - tail, len - tail))
-        };
-        letter_before = letters >> 15;
-        space_before = separators >> 15;
-        i += 16;
-    };
-    PlainWords {
-        end: i,
-        len,
-        open_token,
-        letters: letters_read,
-        stopped,
-    }
-}
-
-/// Without wasm's SIMD: no plain-words path (see above), ever.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn fold_plain_words(_: &[u8], at: usize, _: &mut [u8], len: usize) -> PlainWords {
-    PlainWords {
-        end: at,
-        len,
-        open_token: None,
-        letters: false,
-        stopped: usize::MAX,
-    }
-}
-
-/// The eight bytes at `at` as a little-endian word.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn word(bytes: &[u8], at: usize) -> Option<u64> {
-    let w = bytes.get(at..at.checked_add(8)?)?;
-    Some(u64::from_le_bytes(<[u8; 8]>::try_from(w).ok()?))
-}
-
-/// Writes the bytes of `word` whose bits in `dropped` (one per byte, low
-/// first) are clear, at `len` in `out`, and returns the new length. The
-/// whole word is stored: `out` has slack past `len` (see [`fold`]).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn store_kept(out: &mut [u8], len: usize, mut word: u64, mut dropped: u32) -> usize {
-    let kept = 8 - dropped.count_ones() as usize;
-    // Highest first, so the lower ones stay where they are.
-    while dropped != 0 {
-        let byte = 31 - dropped.leading_zeros();
-        let below = (1u64 << (8 * byte)) - 1;
-        word = (word & below) | ((word >> 8) & !below);
-        dropped &= !(1 << byte);
-    }
-    if let Some(slot) = out.get_mut(len..len + 8) {
-        slot.copy_from_slice(&word.to_le_bytes());
-    }
-    len + kept
 }
 
 /// [`fold`]'s byte classes. An ASCII letter, digit, `@` or `$` continues a
@@ -486,33 +337,6 @@ mod tests {
             }
         }
         join_spelled_out(String::from_utf8(out).unwrap())
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
-
-        /// Prose: long runs of words and separators (folded sixteen bytes at
-        /// a time in wasm), one-letter words, and the bytes that stop a
-        /// chunk (digits, signs, quotes, non-ASCII) between them.
-        #[test]
-        fn the_fold_agrees_with_the_rules_on_prose(
-            words in proptest::collection::vec(
-                proptest::prop_oneof![
-                    8 => "[a-zA-Z]{2,9}",
-                    1 => "[a-zA-Z]",
-                    1 => "(x1|4ll|é|ab@c|\"|`|[0-9]{1,3}|İ|\\$)",
-                ],
-                0..48,
-            ),
-            separators in proptest::collection::vec("( |, |\n  |\\. |-|  \\* |\t|\\(|\\)|')", 1..5),
-        ) {
-            let mut text = String::new();
-            for (i, word) in words.iter().enumerate() {
-                text.push_str(word);
-                text.push_str(&separators[i % separators.len()]);
-            }
-            proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
-        }
     }
 
     proptest::proptest! {
