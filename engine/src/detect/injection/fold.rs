@@ -340,6 +340,33 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Prose: long runs of words and separators, one-letter words, and
+        /// the bytes that need the char-by-char rules (digits, signs,
+        /// quotes, non-ASCII) between them.
+        #[test]
+        fn the_fold_agrees_with_the_rules_on_prose(
+            words in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => "[a-zA-Z]{2,9}",
+                    1 => "[a-zA-Z]",
+                    1 => "(x1|4ll|é|ab@c|\"|`|[0-9]{1,3}|İ|\\$)",
+                ],
+                0..48,
+            ),
+            separators in proptest::collection::vec("( |, |\n  |\\. |-|  \\* |\t|\\(|\\)|')", 1..5),
+        ) {
+            let mut text = String::new();
+            for (i, word) in words.iter().enumerate() {
+                text.push_str(word);
+                text.push_str(&separators[i % separators.len()]);
+            }
+            proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
+        }
+    }
+
+    proptest::proptest! {
         #[test]
         fn one_pass_fold_agrees_with_the_rules(text in "[a-zA-Z0-9@$_ \"“«éЖ٣.,\n\t`—İ-]{0,40}") {
             proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
