@@ -83,13 +83,15 @@ pub(crate) struct Walked<D> {
 
 #[cfg(test)]
 impl<D: super::Detector> Walked<D> {
-    pub(crate) fn new(build: impl FnOnce(&mut LiteralRegistry) -> Result<D, ConfigError>) -> Self {
+    pub(crate) fn new(
+        build: impl FnOnce(&mut LiteralRegistry) -> Result<D, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let mut registry = LiteralRegistry::default();
-        let detector = build(&mut registry).unwrap();
-        Walked {
+        let detector = build(&mut registry)?;
+        Ok(Walked {
             detector,
-            walk: registry.build().unwrap(),
-        }
+            walk: registry.build()?,
+        })
     }
 
     pub(crate) fn detect(&self, text: &str, out: &mut Vec<super::Candidate>) {

@@ -339,6 +339,16 @@ mod tests {
         join_spelled_out(String::from_utf8(out).unwrap())
     }
 
+    /// Each word followed by a separator, the separators taken in turn.
+    fn interleaved(words: &[String], separators: &[String]) -> String {
+        let mut text = String::new();
+        for (word, separator) in words.iter().zip(separators.iter().cycle()) {
+            text.push_str(word);
+            text.push_str(separator);
+        }
+        text
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
@@ -357,11 +367,7 @@ mod tests {
             ),
             separators in proptest::collection::vec("( |, |\n  |\\. |-|  \\* |\t|\\(|\\)|')", 1..5),
         ) {
-            let mut text = String::new();
-            for (i, word) in words.iter().enumerate() {
-                text.push_str(word);
-                text.push_str(&separators[i % separators.len()]);
-            }
+            let text = interleaved(&words, &separators);
             proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
         }
     }
@@ -379,11 +385,7 @@ mod tests {
             words in proptest::collection::vec("a|B|é|Ж|İ|ab|4|@|a@|\"|x1", 0..14),
             separators in proptest::collection::vec(" |, |  |\n|\"|-", 1..6),
         ) {
-            let mut text = String::new();
-            for (i, word) in words.iter().enumerate() {
-                text.push_str(word);
-                text.push_str(&separators[i % separators.len()]);
-            }
+            let text = interleaved(&words, &separators);
             proptest::prop_assert_eq!(fold(&text), fold_by_the_rules(&text));
         }
 

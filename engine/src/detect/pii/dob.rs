@@ -274,7 +274,7 @@ mod tests {
 
     /// As the scanner runs it: the context words' hits from the shared walk.
     static WALKED: std::sync::LazyLock<Walked<DobDetector>> =
-        std::sync::LazyLock::new(|| Walked::new(DobDetector::new));
+        std::sync::LazyLock::new(|| Walked::new(DobDetector::new).unwrap());
 
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();

@@ -134,7 +134,7 @@ mod tests {
 
     /// As the scanner runs it: the context words' hits from the shared walk.
     static WALKED: LazyLock<Walked<PassportDetector>> =
-        LazyLock::new(|| Walked::new(PassportDetector::new));
+        LazyLock::new(|| Walked::new(PassportDetector::new).unwrap());
 
     fn found(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
