@@ -333,7 +333,7 @@ mod tests {
         fn the_hit_gate_keeps_every_date_in_context(parts in proptest::collection::vec(
             proptest::prop_oneof![
                 dates(),
-                "(DOB|dob|Born|BIRTH|д\\.р\\.?|Дата рождения|родилась|Geburtsdatum|d\\.O\\.b|naiſſance|bİrth|date de NAISSANCE|nacimiento) ?:? ?",
+                "(DOB|dob|Born|BIRTH|д\\.р\\.?|Д\\.Р|Дата рождения|ДАТА РОЖДЕНИЯ|РоДиЛсЯ|родилась|ᲁ\\.р|рᲂжд|Geburtsdatum|d\\.O\\.b|naiſſance|bİrth|date de NAISSANCE|nacimiento) ?:? ?",
                 "[a-z ]{0,40}",
                 "[é😀ж ]{0,30}",
             ],

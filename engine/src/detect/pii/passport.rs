@@ -191,7 +191,7 @@ mod tests {
                 proptest::prop_oneof![
                     ids(),
                     "[0-9]{2} ?[0-9]{2} ?[0-9]{6}",
-                    "(passport|PaSsPoRts|ПАСПОРТ|паспортные|серии|passport no|paſſport|passpoRT)",
+                    "(passport|PaSsPoRts|ПАСПОРТ|паспортные|серии|СеРиЯ|паспорᲄ|паспᲂрт|passport no|paſſport|passpoRT)",
                     "[a-z ]{0,40}",
                     "[a-z ]{0,40}",
                     "[а-я ]{0,40}",
