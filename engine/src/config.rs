@@ -192,7 +192,7 @@ impl NerConfig {
             return Vec::new();
         }
         let mut ids: Vec<String> = self.types.values().cloned().collect();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         ids
     }

@@ -141,7 +141,7 @@ impl Engine {
         if !names.iter().any(|n| n == DEFAULT_PROFILE) {
             names.push(DEFAULT_PROFILE.to_string());
         }
-        names.sort();
+        names.sort_unstable();
         names
     }
 

@@ -120,7 +120,7 @@ impl Report {
     /// Distinct categories found, sorted.
     pub fn categories(&self) -> Vec<Category> {
         let mut out: Vec<Category> = self.counts.iter().map(|c| c.0).collect();
-        out.sort();
+        out.sort_unstable();
         out.dedup();
         out
     }
