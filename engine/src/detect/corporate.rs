@@ -21,6 +21,7 @@ use super::normalize::{Normalized, fold_homoglyph};
 use super::rare::RareBytes;
 use super::{Candidate, Detector, pattern, priority};
 use crate::config::DetectorsConfig;
+use crate::detect::prefilter::LiteralRegistry;
 use crate::detect::text::Text;
 use crate::error::ConfigError;
 use crate::finding::Category;
@@ -67,11 +68,17 @@ pub(crate) fn types() -> Vec<TypeInfo> {
     ]
 }
 
-pub(crate) fn build(cfg: &DetectorsConfig) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+pub(crate) fn build(
+    cfg: &DetectorsConfig,
+    registry: &mut LiteralRegistry,
+) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
     let corp = &cfg.corporate;
     let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
     if !corp.internal_domains.is_empty() {
-        detectors.push(Box::new(InternalDomains::new(&corp.internal_domains)?));
+        detectors.push(Box::new(InternalDomains::new(
+            &corp.internal_domains,
+            registry,
+        )?));
     }
     if !corp.project_codes.is_empty() {
         detectors.push(Box::new(ProjectCodes::new(&corp.project_codes)?));
@@ -90,10 +97,13 @@ struct InternalDomains {
     /// The last label of every name and suffix (`corp`): a dotted name
     /// ending otherwise (`main.rs`, `1.2.3`) is not looked up at all.
     last_labels: Vec<String>,
+    /// `.corp` for each last label, by id in the scanner's shared walk: a
+    /// name that can match holds one where its last label starts.
+    dotted_last_labels: Vec<u32>,
 }
 
 impl InternalDomains {
-    fn new(globs: &[String]) -> Result<Self, ConfigError> {
+    fn new(globs: &[String], registry: &mut LiteralRegistry) -> Result<Self, ConfigError> {
         let mut exact = HashSet::new();
         let mut suffixes = HashSet::new();
         for (i, glob) in globs.iter().enumerate() {
@@ -129,6 +139,10 @@ impl InternalDomains {
         Ok(InternalDomains {
             exact,
             suffixes,
+            dotted_last_labels: last_labels
+                .iter()
+                .map(|label| registry.id(&format!(".{label}")))
+                .collect(),
             last_labels,
         })
     }
@@ -179,13 +193,16 @@ fn is_label_byte(b: u8) -> bool {
     LABEL[usize::from(b)]
 }
 
-/// Every dotted name in `text`: labels of `[A-Za-z0-9-]` joined by single
-/// dots, at least two, as byte ranges, left to right; the matches of
-/// `[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`. Names are found from their dots
-/// (`memchr`), so text without dots costs one fast pass.
-fn dotted_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+/// Every dotted name in `text` from `from` on: labels of `[A-Za-z0-9-]`
+/// joined by single dots, at least two, as byte ranges, left to right; the
+/// matches of `[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+` (searched from `from`).
+/// Names are found from their dots (`memchr`), so text without dots costs
+/// one fast pass. Searched from the end of one of its names, or from a byte
+/// after one that is neither a label byte nor a dot, it finds the whole
+/// text's names from there on: no name holds such a byte.
+fn dotted_names(text: &str, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = text.as_bytes();
-    let mut from = 0;
+    let mut from = from;
     std::iter::from_fn(move || {
         loop {
             let dot = from + memchr::memchr(b'.', bytes.get(from..)?)?;
@@ -238,29 +255,74 @@ fn last_label(name: &str) -> &str {
 impl Detector for InternalDomains {
     fn detect_text(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
         let mut lower = String::new();
-        for (m_start, m_end) in dotted_names(text) {
-            // A dash run at an edge is prose (`corp--the`), not part of the name.
-            let name = text.get(m_start..m_end).unwrap_or_default();
-            let trimmed = name.trim_start_matches('-');
-            let start = m_start + (name.len() - trimmed.len());
-            let trimmed = trimmed.trim_end_matches('-');
-            let end = start + trimmed.len();
-            // Most names end in no configured label: copied and lower-cased
-            // only when one does.
-            let last = last_label(trimmed);
-            if !self
-                .last_labels
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(last))
-            {
+        let mut judge = |(start, end)| self.judge(text, start, end, &mut lower, out);
+        if !text.has_walk() {
+            dotted_names(text, 0).for_each(judge);
+            return;
+        }
+        // Only the names that hold a `.label` hit can end in that label:
+        // each hit's name is searched for from the start of the run of
+        // label bytes and dots around it (no earlier than the last name
+        // judged), which every name holding the hit lies in.
+        let bytes = text.as_bytes();
+        let mut judged_to = 0;
+        let hits = text.literal_hits().iter();
+        for hit in hits.filter(|hit| self.dotted_last_labels.contains(&hit.literal)) {
+            if hit.end <= judged_to {
                 continue;
             }
-            lower.clear();
-            lower.push_str(trimmed);
-            lower.make_ascii_lowercase();
-            if start < end && self.is_internal(&lower) {
-                out.push(candidate(start, end, INTERNAL_DOMAIN, DOMAIN_SCORE));
+            let mut from = hit.start;
+            while from > judged_to
+                && bytes
+                    .get(from - 1)
+                    .is_some_and(|&b| b == b'.' || is_label_byte(b))
+            {
+                from -= 1;
             }
+            judged_to = text.len();
+            for name in dotted_names(text, from) {
+                judge(name);
+                if name.1 >= hit.end {
+                    judged_to = name.1;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl InternalDomains {
+    /// Reports the dotted name at `m_start..m_end` if it is internal;
+    /// `lower` is scratch space.
+    fn judge(
+        &self,
+        text: &str,
+        m_start: usize,
+        m_end: usize,
+        lower: &mut String,
+        out: &mut Vec<Candidate>,
+    ) {
+        // A dash run at an edge is prose (`corp--the`), not part of the name.
+        let name = text.get(m_start..m_end).unwrap_or_default();
+        let trimmed = name.trim_start_matches('-');
+        let start = m_start + (name.len() - trimmed.len());
+        let trimmed = trimmed.trim_end_matches('-');
+        let end = start + trimmed.len();
+        // Most names end in no configured label: copied and lower-cased
+        // only when one does.
+        let last = last_label(trimmed);
+        if !self
+            .last_labels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(last))
+        {
+            return;
+        }
+        lower.clear();
+        lower.push_str(trimmed);
+        lower.make_ascii_lowercase();
+        if start < end && self.is_internal(lower) {
+            out.push(candidate(start, end, INTERNAL_DOMAIN, DOMAIN_SCORE));
         }
     }
 }
@@ -516,22 +578,80 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// With the shared walk, internal hosts are judged only around the
+        /// `.label` hits: the same findings as judging every dotted name.
+        #[test]
+        fn walked_domains_are_found_as_by_every_name(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                Just("git"), Just("GIT"),
+                Just("internal"), Just("InTernal"),
+                Just("corp"), Just("CORP"),
+                Just("co"), Just("example"),
+                Just("com"), Just("db"),
+                Just("."), Just(".."),
+                Just("-"), Just("--"),
+                Just(" "), Just("x1"),
+                Just("é"), Just("/"),
+                Just("@"),
+            ],
+            0..48,
+        )) {
+            static BUILT: std::sync::LazyLock<Built> = std::sync::LazyLock::new(|| {
+                detectors(CorporateConfig {
+                    internal_domains: strings(&["*.internal.corp", "git.example.com", "*.co", "db.corp"]),
+                    ..CorporateConfig::default()
+                })
+            });
+            let text = parts.concat();
+            let shared = Text::with_walk(&text, BUILT.walk.as_ref());
+            for d in &BUILT.detectors {
+                let (mut alone, mut walked) = (Vec::new(), Vec::new());
+                d.detect(&text, &mut alone);
+                d.detect_text(&shared, &mut walked);
+                prop_assert_eq!(alone, walked, "{:?}", text);
+            }
+        }
+    }
+
+    proptest! {
         /// Dotted names are the matches of the host regex they replace.
         #[test]
         fn dotted_names_are_the_regex_matches(text in "[a-zA-Z0-9.\\- _é/]{0,40}") {
             let regex = regex::Regex::new(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").unwrap();
             let want: Vec<(usize, usize)> =
                 regex.find_iter(&text).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(dotted_names(&text).collect::<Vec<_>>(), want);
+            prop_assert_eq!(dotted_names(&text, 0).collect::<Vec<_>>(), want);
         }
     }
 
-    fn detectors(corporate: CorporateConfig) -> Vec<Box<dyn Detector>> {
-        build(&DetectorsConfig {
+    /// The detectors and their shared walk, as the scanner builds them.
+    struct Built {
+        detectors: Vec<Box<dyn Detector>>,
+        walk: Option<crate::detect::literals::Literals>,
+    }
+
+    fn config(corporate: CorporateConfig) -> DetectorsConfig {
+        DetectorsConfig {
             corporate,
             ..DetectorsConfig::default()
-        })
-        .unwrap()
+        }
+    }
+
+    fn detectors(corporate: CorporateConfig) -> Built {
+        let mut registry = LiteralRegistry::default();
+        let detectors = build(&config(corporate), &mut registry).unwrap();
+        Built {
+            detectors,
+            walk: registry.build().unwrap(),
+        }
+    }
+
+    fn build_error(corporate: CorporateConfig) -> ConfigError {
+        build(&config(corporate), &mut LiteralRegistry::default())
+            .err()
+            .unwrap()
     }
 
     fn strings(items: &[&str]) -> Vec<String> {
@@ -539,10 +659,19 @@ mod tests {
     }
 
     /// `(kind, matched text)` of every raw hit, sorted by position.
-    fn hits(detectors: &[Box<dyn Detector>], text: &str) -> Vec<(String, String)> {
+    /// Each detector alone and with the shared walk must find the same.
+    fn hits(built: &Built, text: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for d in detectors {
-            d.detect(text, &mut out);
+        let shared = Text::with_walk(text, built.walk.as_ref());
+        for d in &built.detectors {
+            let (mut alone, mut walked) = (Vec::new(), Vec::new());
+            d.detect(text, &mut alone);
+            d.detect_text(&shared, &mut walked);
+            assert_eq!(
+                alone, walked,
+                "{text:?}: the walk and the full search disagree"
+            );
+            out.extend(walked);
         }
         out.sort_by_key(|c| c.start);
         out.into_iter()
@@ -550,7 +679,7 @@ mod tests {
             .collect()
     }
 
-    fn domains(globs: &[&str]) -> Vec<Box<dyn Detector>> {
+    fn domains(globs: &[&str]) -> Built {
         detectors(CorporateConfig {
             internal_domains: strings(globs),
             ..CorporateConfig::default()
@@ -559,7 +688,8 @@ mod tests {
 
     #[test]
     fn empty_lists_build_nothing() {
-        assert!(detectors(CorporateConfig::default()).is_empty());
+        let built = detectors(CorporateConfig::default());
+        assert!(built.detectors.is_empty() && built.walk.is_none());
     }
 
     #[test]
@@ -635,13 +765,13 @@ mod tests {
             "intranet",
             "has space.corp",
         ] {
-            let err = build(&DetectorsConfig {
-                corporate: CorporateConfig {
+            let err = build(
+                &config(CorporateConfig {
                     internal_domains: strings(&["ok.corp", bad]),
                     ..CorporateConfig::default()
-                },
-                ..DetectorsConfig::default()
-            })
+                }),
+                &mut LiteralRegistry::default(),
+            )
             .err()
             .unwrap_or_else(|| panic!("{bad:?} was accepted"));
             assert_eq!(err.path, "detectors.corporate.internal_domains[1]", "{bad}");
@@ -670,15 +800,10 @@ mod tests {
 
     #[test]
     fn bad_project_code_names_its_index() {
-        let err = build(&DetectorsConfig {
-            corporate: CorporateConfig {
-                project_codes: strings(&["ok", "(open"]),
-                ..CorporateConfig::default()
-            },
-            ..DetectorsConfig::default()
-        })
-        .err()
-        .unwrap();
+        let err = build_error(CorporateConfig {
+            project_codes: strings(&["ok", "(open"]),
+            ..CorporateConfig::default()
+        });
         assert_eq!(err.path, "detectors.corporate.project_codes[1]");
     }
 
@@ -709,15 +834,10 @@ mod tests {
 
     #[test]
     fn empty_keyword_is_refused() {
-        let err = build(&DetectorsConfig {
-            corporate: CorporateConfig {
-                keywords: strings(&["ok", " \u{200B} "]),
-                ..CorporateConfig::default()
-            },
-            ..DetectorsConfig::default()
-        })
-        .err()
-        .unwrap();
+        let err = build_error(CorporateConfig {
+            keywords: strings(&["ok", " \u{200B} "]),
+            ..CorporateConfig::default()
+        });
         assert_eq!(err.path, "detectors.corporate.keywords[1]");
     }
 

@@ -164,7 +164,7 @@ impl Scanner {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         detectors.extend(secrets::build(cfg, &mut registry)?);
         detectors.extend(pii::build(cfg, &mut registry)?);
-        detectors.extend(corporate::build(cfg)?);
+        detectors.extend(corporate::build(cfg, &mut registry)?);
         detectors.extend(custom::build(cfg)?);
         Ok(Scanner {
             detectors,
