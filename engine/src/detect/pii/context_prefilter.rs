@@ -12,11 +12,11 @@
 //! superset of the regex's leftmost ones, and more hits only mean more
 //! values read, each still judged by its context words. A Cyrillic literal
 //! can only be read from Cyrillic letters of either case, whose UTF-8 leads
-//! with 0xD0 or 0xD1 (a test checks every char), so the regex of the
-//! Cyrillic literals runs only over the stretches of the text around such
-//! bytes: a text in English with one Russian word no longer sends every
-//! byte through a regex. A detector used alone (no shared walk) searches
-//! with the regex of all the literals.
+//! with 0xD0 or 0xD1 (a test checks every char), so the regex runs only
+//! over the stretches of the text around such bytes, and only its matches
+//! holding such a letter are kept: a text in English with one Russian word
+//! no longer sends every byte through a regex. A detector used alone (no
+//! shared walk) searches the whole text with the regex.
 
 use crate::detect::pattern::compile;
 use crate::detect::prefilter::LiteralRegistry;
